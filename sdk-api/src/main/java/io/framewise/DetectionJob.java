@@ -1,0 +1,296 @@
+package io.framewise;
+
+import io.framewise.spi.DetectionEngine;
+import io.framewise.spi.DetectionParams;
+import io.framewise.spi.JobConfig;
+import io.framewise.spi.ModelAdapterProvider;
+import io.framewise.spi.ResultWriter;
+import io.framewise.spi.ResultWriterProvider;
+import io.framewise.spi.VideoDecoderProvider;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One detection run over one video, configured fluently and ended by a terminal method
+ * ({@link #writeJson(OutputStream)}, {@link #writeJson(Path)} or {@link #run(FrameListener)}).
+ *
+ * <h2>Thread safety</h2>
+ * Not thread-safe, and single-use: a second terminal call throws {@link IllegalStateException}.
+ *
+ * <h2>Lifecycle</h2>
+ * The job opens and closes its own decoder and model. It never closes a caller's output stream.
+ *
+ * @since 0.1
+ */
+public final class DetectionJob {
+
+  private final VideoDetector owner;
+  private final Path video;
+  private @Nullable ModelSpec model;
+  private @Nullable Double confidence;
+  private @Nullable Double iou;
+  private @Nullable VideoDecoderProvider decoder;
+  private @Nullable ModelAdapterProvider modelAdapter;
+  private @Nullable ResultWriterProvider resultWriter;
+  private boolean started;
+
+  DetectionJob(VideoDetector owner, Path video) {
+    this.owner = owner;
+    this.video = video;
+  }
+
+  /**
+   * Uses this model file, detecting its family, input size and labels.
+   *
+   * @param model the ONNX file
+   * @return this job, for chaining
+   * @throws IllegalStateException if a model was already set
+   */
+  public DetectionJob model(Path model) {
+    return model(ModelSpec.of(Objects.requireNonNull(model, "model")));
+  }
+
+  /**
+   * Uses this model with explicit overrides (format, labels, input size).
+   *
+   * @param spec the model
+   * @return this job, for chaining
+   * @throws IllegalStateException if a model was already set
+   */
+  public DetectionJob model(ModelSpec spec) {
+    Objects.requireNonNull(spec, "spec");
+    requireState(this.model == null, "model was already set to %s", this.model);
+    this.model = spec;
+    return this;
+  }
+
+  /**
+   * Sets the minimum score of a reported detection (default 0.25).
+   *
+   * @param confidence a value in [0, 1]
+   * @return this job, for chaining
+   * @throws IllegalArgumentException if out of range
+   * @throws IllegalStateException if already set
+   */
+  public DetectionJob confidence(double confidence) {
+    requireUnit("confidence", confidence);
+    requireState(this.confidence == null, "confidence was already set to %s", this.confidence);
+    this.confidence = confidence;
+    return this;
+  }
+
+  /**
+   * Sets the overlap above which non-maximum suppression drops the weaker of two same-class boxes
+   * (default 0.45).
+   *
+   * @param iou a value in [0, 1]
+   * @return this job, for chaining
+   * @throws IllegalArgumentException if out of range
+   * @throws IllegalStateException if already set
+   */
+  public DetectionJob iou(double iou) {
+    requireUnit("iou", iou);
+    requireState(this.iou == null, "iou was already set to %s", this.iou);
+    this.iou = iou;
+    return this;
+  }
+
+  /**
+   * Uses this decoder for this job.
+   *
+   * @param decoder the provider
+   * @return this job, for chaining
+   */
+  public DetectionJob decoder(VideoDecoderProvider decoder) {
+    this.decoder = Objects.requireNonNull(decoder, "decoder");
+    return this;
+  }
+
+  /**
+   * Uses this model adapter for this job.
+   *
+   * @param modelAdapter the provider
+   * @return this job, for chaining
+   */
+  public DetectionJob modelAdapter(ModelAdapterProvider modelAdapter) {
+    this.modelAdapter = Objects.requireNonNull(modelAdapter, "modelAdapter");
+    return this;
+  }
+
+  /**
+   * Uses this result writer for {@link #writeJson}.
+   *
+   * @param resultWriter the provider
+   * @return this job, for chaining
+   */
+  public DetectionJob resultWriter(ResultWriterProvider resultWriter) {
+    this.resultWriter = Objects.requireNonNull(resultWriter, "resultWriter");
+    return this;
+  }
+
+  /**
+   * Runs the job and streams the JSON document to {@code out} as frames complete. The stream is
+   * flushed, not closed. When the job fails with an exception the document is left unterminated, so
+   * it can never be mistaken for a finished one.
+   *
+   * @param out where the JSON goes
+   * @return the job's summary; check {@link DetectionSummary#complete()}
+   * @throws MediaException if the video cannot be read
+   * @throws ModelException if the model cannot be used
+   * @throws DetectorIOException if writing fails
+   * @throws NoProviderException if no decoder, model adapter, writer or engine is available
+   * @throws IllegalStateException if the job was already run or no model was set
+   */
+  public DetectionSummary writeJson(OutputStream out) {
+    Objects.requireNonNull(out, "out");
+    JobConfig config = start();
+    ResultWriterProvider provider = resultWriterProvider();
+    ResultWriter writer;
+    try {
+      writer = provider.open(out);
+    } catch (IOException e) {
+      throw new DetectorIOException(null, "cannot open result writer " + provider.name(), e);
+    }
+    return engine().run(config, writer);
+  }
+
+  /**
+   * Runs the job and writes the JSON document to a file, atomically: the document is written to a
+   * temporary file in the same directory and moved into place only when the job ends, so a failed
+   * job never leaves a file that looks finished (an existing file is left untouched).
+   *
+   * @param file the JSON file to create or replace
+   * @return the job's summary; check {@link DetectionSummary#complete()}
+   * @throws MediaException if the video cannot be read
+   * @throws ModelException if the model cannot be used
+   * @throws DetectorIOException if writing fails
+   * @throws IllegalStateException if the job was already run or no model was set
+   */
+  public DetectionSummary writeJson(Path file) {
+    Objects.requireNonNull(file, "file");
+    Path target = file.toAbsolutePath();
+    Path dir = target.getParent();
+    Path tmp;
+    try {
+      tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".part");
+    } catch (IOException e) {
+      throw new DetectorIOException(target, "cannot create a temporary file beside the output", e);
+    }
+    boolean moved = false;
+    try {
+      DetectionSummary summary;
+      try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
+          OutputStream out = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel), 1 << 16)) {
+        summary = writeJson(out);
+        out.flush();
+        channel.force(true);
+      } catch (IOException e) {
+        throw new DetectorIOException(target, "cannot write the output", e);
+      }
+      try {
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+      moved = true;
+      return summary;
+    } catch (IOException e) {
+      throw new DetectorIOException(target, "cannot move the finished output into place", e);
+    } finally {
+      if (!moved) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+          // best effort: the temporary name never looks like the finished output
+        }
+      }
+    }
+  }
+
+  /**
+   * Runs the job and hands each frame's detections to {@code listener}, in frame order, without
+   * producing JSON.
+   *
+   * @param listener receives every processed frame
+   * @return the job's summary; check {@link DetectionSummary#complete()}
+   * @throws MediaException if the video cannot be read
+   * @throws ModelException if the model cannot be used
+   * @throws IllegalStateException if the job was already run or no model was set
+   */
+  public DetectionSummary run(FrameListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    JobConfig config = start();
+    return engine().run(config, new ListenerWriter(listener));
+  }
+
+  private JobConfig start() {
+    requireState(!started, "this job was already run; a DetectionJob is single-use");
+    requireState(model != null, "no model: call model(...) before running the job");
+    started = true;
+    ModelSpec spec = Objects.requireNonNull(model);
+    VideoDecoderProvider dec = ProviderLookup.select(
+        VideoDecoderProvider.class, "decoder", decoder != null ? decoder : owner.decoder(),
+        owner.classLoader(), p -> true, "videos");
+    ModelAdapterProvider adapter = ProviderLookup.select(
+        ModelAdapterProvider.class, "model-adapter", modelAdapter != null ? modelAdapter : owner.modelAdapter(),
+        owner.classLoader(), p -> p.supports(spec), "model " + spec.path());
+    DetectionParams params = new DetectionParams(
+        confidence != null ? confidence : DetectionParams.DEFAULTS.confidence(),
+        iou != null ? iou : DetectionParams.DEFAULTS.iou());
+    return new JobConfig(video, spec, params, dec, adapter);
+  }
+
+  private ResultWriterProvider resultWriterProvider() {
+    return ProviderLookup.select(
+        ResultWriterProvider.class, "result-writer", resultWriter != null ? resultWriter : owner.resultWriter(),
+        owner.classLoader(), p -> "json".equalsIgnoreCase(p.format()), "format json");
+  }
+
+  private DetectionEngine engine() {
+    return ProviderLookup.select(DetectionEngine.class, "engine", owner.engine(), owner.classLoader(), p -> true, "jobs");
+  }
+
+  private static void requireUnit(String name, double value) {
+    if (!(value >= 0 && value <= 1)) {
+      throw new IllegalArgumentException(name + " must be in [0, 1], was " + value);
+    }
+  }
+
+  private static void requireState(boolean ok, String template, @Nullable Object... args) {
+    if (!ok) {
+      throw new IllegalStateException(String.format(template, args));
+    }
+  }
+
+  /** Adapts a {@link FrameListener} to the writer protocol. */
+  private static final class ListenerWriter implements ResultWriter {
+    private final FrameListener listener;
+
+    ListenerWriter(FrameListener listener) {
+      this.listener = listener;
+    }
+
+    @Override
+    public void begin(VideoInfo video, ModelInfo model) {}
+
+    @Override
+    public void frame(FrameDetections frame) {
+      listener.onFrame(frame);
+    }
+
+    @Override
+    public void end(DetectionSummary summary) {}
+
+    @Override
+    public void close() {}
+  }
+}

@@ -1,0 +1,50 @@
+package io.framewise;
+
+import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Root of every failure Framewise reports. Messages name the file and the problem and end with a
+ * stable code, for example {@code (FW-102)}, explained in {@code docs/errors.md}.
+ *
+ * <p>Public API methods throw no checked exceptions; programmer errors use the JDK's
+ * {@link NullPointerException}, {@link IllegalArgumentException} and {@link IllegalStateException}.
+ *
+ * @since 0.1
+ */
+public abstract sealed class VideoDetectorException extends RuntimeException
+    permits MediaException, ModelException, ResourceLimitException, NoProviderException, DetectorIOException {
+
+  private static final long serialVersionUID = 1L;
+
+  private final String code;
+  private final transient @Nullable Path path;
+
+  VideoDetectorException(String code, @Nullable Path path, String message, @Nullable Throwable cause) {
+    super(format(code, path, message), cause);
+    this.code = code;
+    this.path = path;
+  }
+
+  private static String format(String code, @Nullable Path path, String message) {
+    return (path == null ? "" : path + ": ") + message + " (" + code + ")";
+  }
+
+  /**
+   * Returns the stable error code, for example {@code FW-102}.
+   *
+   * @return the code
+   */
+  public String code() {
+    return code;
+  }
+
+  /**
+   * Returns the file the failure concerns, when there is one.
+   *
+   * @return the file, or null
+   */
+  public @Nullable Path path() {
+    return path;
+  }
+}

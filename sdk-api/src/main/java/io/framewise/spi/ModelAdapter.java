@@ -1,0 +1,44 @@
+package io.framewise.spi;
+
+import io.framewise.Detection;
+import io.framewise.ModelInfo;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Runs a detection model on frames: preprocessing, inference and decoding of the output back to
+ * source-frame pixel coordinates.
+ *
+ * <h2>Thread safety</h2>
+ * Not thread-safe: one job uses it from one thread.
+ *
+ * <h2>Lifecycle</h2>
+ * Opened by {@link ModelAdapterProvider#open}; the engine closes it, which frees the model's native
+ * (and GPU) memory.
+ *
+ * @since 0.1
+ */
+public interface ModelAdapter extends AutoCloseable {
+
+  /**
+   * Returns what was resolved about the model: family, input size, labels.
+   *
+   * @return the model's description
+   */
+  ModelInfo info();
+
+  /**
+   * Detects objects in one frame.
+   *
+   * @param frame the frame; its pixels are borrowed for the duration of the call
+   * @param params score and overlap thresholds
+   * @return detections best score first, boxes clipped to the frame
+   * @throws IOException if inference fails
+   */
+  List<Detection> detect(VideoFrame frame, DetectionParams params) throws IOException;
+
+  /** Frees the model. Idempotent. */
+  @Override
+  void close();
+
+}

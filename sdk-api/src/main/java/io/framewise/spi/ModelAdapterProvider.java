@@ -1,0 +1,33 @@
+package io.framewise.spi;
+
+import io.framewise.ModelException;
+import io.framewise.ModelSpec;
+import java.io.IOException;
+
+/**
+ * Loads models. Selected by the name {@code framewise.model-adapter} / {@code FRAMEWISE_MODEL_ADAPTER}.
+ *
+ * @since 0.1
+ */
+public interface ModelAdapterProvider extends Provider {
+
+  /**
+   * Tells whether this provider can load the given model (for example by its file extension).
+   *
+   * @param spec the model
+   * @return true when {@link #open} may succeed
+   */
+  default boolean supports(ModelSpec spec) {
+    return true;
+  }
+
+  /**
+   * Loads a model and resolves its family, input size and labels.
+   *
+   * @param spec the model and its overrides
+   * @return an adapter ready to detect
+   * @throws ModelException if the model is missing, invalid or of an unrecognised layout
+   * @throws IOException if reading fails for another reason
+   */
+  ModelAdapter open(ModelSpec spec) throws IOException;
+}

@@ -1,0 +1,39 @@
+package io.framewise.spi;
+
+import io.framewise.VideoInfo;
+import java.io.IOException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Decodes the frames of a video's first video stream in presentation order.
+ *
+ * <h2>Thread safety</h2>
+ * Not thread-safe: one job uses it from one thread.
+ *
+ * <h2>Lifecycle</h2>
+ * Opened by {@link VideoDecoderProvider#open}; the engine closes it.
+ *
+ * @since 0.1
+ */
+public interface VideoDecoder extends AutoCloseable {
+
+  /**
+   * Returns what was learned about the video when it was opened.
+   *
+   * @return the video's description
+   */
+  VideoInfo info();
+
+  /**
+   * Decodes the next frame. The returned frame's pixels are borrowed until the next call.
+   *
+   * @return the next frame in presentation order, or null at the end of the stream
+   * @throws FrameDecodeException if one frame failed and decoding can go on
+   * @throws IOException if decoding cannot go on
+   */
+  @Nullable VideoFrame next() throws IOException;
+
+  /** Releases native memory and file handles. Idempotent. */
+  @Override
+  void close();
+}

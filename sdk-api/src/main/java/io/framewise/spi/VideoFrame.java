@@ -1,0 +1,58 @@
+package io.framewise.spi;
+
+import java.nio.ByteBuffer;
+import java.util.Objects;
+
+/**
+ * One decoded frame: packed 8-bit BGR pixels, row by row.
+ *
+ * <h2>Lifecycle</h2>
+ * The pixel buffer is <em>borrowed</em>: the decoder reuses it for the next frame, so a consumer that
+ * keeps pixels beyond the call that received the frame must {@link #copy()} it.
+ *
+ * @param width width in pixels
+ * @param height height in pixels
+ * @param stride bytes from the start of one row to the start of the next ({@code >= 3 * width})
+ * @param bgr the pixels, starting at position 0 (the record does not move the buffer's position)
+ * @param ptsMicros presentation time in microseconds from the start of the stream
+ * @since 0.1
+ */
+public record VideoFrame(int width, int height, int stride, ByteBuffer bgr, long ptsMicros) {
+
+  /** Validates the geometry. */
+  public VideoFrame {
+    Objects.requireNonNull(bgr, "bgr");
+    if (width <= 0 || height <= 0) {
+      throw new IllegalArgumentException("frame size must be positive: " + width + "x" + height);
+    }
+    if (stride < 3 * width) {
+      throw new IllegalArgumentException("stride " + stride + " is shorter than a row of " + width + " BGR pixels");
+    }
+    if (bgr.capacity() < (long) stride * (height - 1) + 3L * width) {
+      throw new IllegalArgumentException("buffer of " + bgr.capacity() + " bytes is too small for " + width + "x" + height);
+    }
+  }
+
+  /**
+   * Returns a copy whose pixels the caller owns (tightly packed, {@code stride == 3 * width}).
+   *
+   * @return a frame with its own heap buffer
+   */
+  public VideoFrame copy() {
+    int row = 3 * width;
+    ByteBuffer dst = ByteBuffer.allocate(row * height);
+    for (int y = 0; y < height; y++) {
+      dst.put(y * row, bgr, y * stride, row);
+    }
+    return new VideoFrame(width, height, row, dst, ptsMicros);
+  }
+
+  /**
+   * Returns the presentation time in milliseconds.
+   *
+   * @return {@code ptsMicros / 1000.0}
+   */
+  public double ptsMs() {
+    return ptsMicros / 1000.0;
+  }
+}

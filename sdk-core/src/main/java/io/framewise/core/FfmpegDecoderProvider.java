@@ -1,0 +1,30 @@
+package io.framewise.core;
+
+import io.framewise.spi.VideoDecoder;
+import io.framewise.spi.VideoDecoderProvider;
+import java.nio.file.Path;
+
+/**
+ * The default decoder: FFmpeg (through JavaCV's bindings), software decoding of the first video
+ * stream to packed BGR.
+ *
+ * <h2>Thread safety</h2>
+ * Stateless and thread-safe; each {@link #open} returns a decoder for one thread.
+ *
+ * @since 0.1
+ */
+public final class FfmpegDecoderProvider implements VideoDecoderProvider {
+
+  /** Creates the provider; loads no native code. */
+  public FfmpegDecoderProvider() {}
+
+  @Override
+  public String name() {
+    return "ffmpeg";
+  }
+
+  @Override
+  public VideoDecoder open(Path video) {
+    return FfmpegVideoDecoder.open(video);
+  }
+}

@@ -1,0 +1,30 @@
+package io.framewise.gpu;
+
+import io.framewise.ModelSpec;
+import io.framewise.spi.ModelAdapter;
+import io.framewise.spi.ModelAdapterProvider;
+
+/**
+ * The default model adapter: ONNX Runtime with the families of {@link io.framewise.ModelFormat},
+ * CUDA when an NVIDIA GPU is usable and CPU otherwise (one INFO log line says which and why).
+ *
+ * <h2>Thread safety</h2>
+ * Stateless and thread-safe; each adapter it opens is for one thread.
+ *
+ * @since 0.1
+ */
+public final class OnnxModelAdapterProvider implements ModelAdapterProvider {
+
+  /** Creates the provider; loads no native code until {@link #open}. */
+  public OnnxModelAdapterProvider() {}
+
+  @Override
+  public String name() {
+    return "onnxruntime";
+  }
+
+  @Override
+  public ModelAdapter open(ModelSpec spec) {
+    return OnnxModelAdapter.open(spec);
+  }
+}
