@@ -41,6 +41,7 @@ public final class DetectionJob {
   private @Nullable VideoDecoderProvider decoder;
   private @Nullable ModelAdapterProvider modelAdapter;
   private @Nullable ResultWriterProvider resultWriter;
+  private @Nullable ProgressListener progress;
   private boolean started;
 
   DetectionJob(VideoDetector owner, Path video) {
@@ -134,6 +135,20 @@ public final class DetectionJob {
    */
   public DetectionJob resultWriter(ResultWriterProvider resultWriter) {
     this.resultWriter = Objects.requireNonNull(resultWriter, "resultWriter");
+    return this;
+  }
+
+  /**
+   * Reports progress (frames done, total, fps, ETA) to {@code listener} while the job runs.
+   *
+   * @param listener the listener
+   * @return this job, for chaining
+   * @throws IllegalStateException if already set
+   */
+  public DetectionJob progress(ProgressListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    requireState(this.progress == null, "progress listener was already set");
+    this.progress = listener;
     return this;
   }
 
@@ -246,7 +261,7 @@ public final class DetectionJob {
     DetectionParams params = new DetectionParams(
         confidence != null ? confidence : DetectionParams.DEFAULTS.confidence(),
         iou != null ? iou : DetectionParams.DEFAULTS.iou());
-    return new JobConfig(video, spec, params, dec, adapter);
+    return new JobConfig(video, spec, params, dec, adapter, progress);
   }
 
   private ResultWriterProvider resultWriterProvider() {

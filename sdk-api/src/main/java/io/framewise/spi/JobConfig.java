@@ -1,8 +1,10 @@
 package io.framewise.spi;
 
 import io.framewise.ModelSpec;
+import io.framewise.ProgressListener;
 import java.nio.file.Path;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An immutable snapshot of a job's configuration, with its providers already chosen, handed to the
@@ -13,10 +15,16 @@ import java.util.Objects;
  * @param params detection thresholds
  * @param decoder the chosen decoder provider
  * @param modelAdapter the chosen model adapter provider
+ * @param progress receives progress, or null
  * @since 0.1
  */
 public record JobConfig(
-    Path video, ModelSpec model, DetectionParams params, VideoDecoderProvider decoder, ModelAdapterProvider modelAdapter) {
+    Path video,
+    ModelSpec model,
+    DetectionParams params,
+    VideoDecoderProvider decoder,
+    ModelAdapterProvider modelAdapter,
+    @Nullable ProgressListener progress) {
 
   /** Validates the fields. */
   public JobConfig {

@@ -59,6 +59,7 @@ public final class DefaultDetectionEngine implements DetectionEngine {
       writer.begin(info, modelInfo);
 
       ErrorLog errors = new ErrorLog();
+      ProgressTracker tracker = new ProgressTracker(config.progress(), expectedFrames(info), started);
       long decoded = 0;
       long failedFrames = 0;
       long detections = 0;
@@ -86,7 +87,9 @@ public final class DefaultDetectionEngine implements DetectionEngine {
         }
         detections += found.size();
         writer.frame(new FrameDetections(frameId, frame.ptsMs(), found));
+        tracker.frameDone(decoded);
       }
+      tracker.finished(decoded);
       if (decoded == 0) {
         throw new CorruptMediaException("FW-105", video,
             failedFrames > 0 || !errors.isEmpty() ? "no frame could be decoded (" + failedFrames + " failed)" : "the video stream has no frames", null);
@@ -113,6 +116,13 @@ public final class DefaultDetectionEngine implements DetectionEngine {
         LOG.debug("{}: job failed; output left unterminated", video);
       }
     }
+  }
+
+  private static long expectedFrames(VideoInfo info) {
+    if (info.declaredFrames() > 0) {
+      return info.declaredFrames();
+    }
+    return info.durationMs() > 0 && info.frameRate() > 0 ? Math.round(info.durationMs() * info.frameRate() / 1000) : 0;
   }
 
   private static VideoDecoder openDecoder(JobConfig config) throws IOException {
