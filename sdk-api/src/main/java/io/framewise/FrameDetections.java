@@ -8,7 +8,7 @@ import java.util.List;
  * @param frameId 0-based index of the frame in presentation order among all decoded frames of the
  *     first video stream
  * @param ptsMs presentation time in milliseconds, from the stream's own timestamps (so variable frame
- *     rate stays right), relative to the start of the stream
+ *     rate stays right), measured from the first frame of the stream
  * @param detections the objects found, best score first; empty when nothing was found
  * @since 0.1
  */

@@ -14,7 +14,7 @@ import java.util.Objects;
  * @param height height in pixels
  * @param stride bytes from the start of one row to the start of the next ({@code >= 3 * width})
  * @param bgr the pixels, starting at position 0 (the record does not move the buffer's position)
- * @param ptsMicros presentation time in microseconds from the start of the stream
+ * @param ptsMicros presentation time in microseconds from the first frame of the stream
  * @since 0.1
  */
 public record VideoFrame(int width, int height, int stride, ByteBuffer bgr, long ptsMicros) {

@@ -73,7 +73,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
   private final AVCodecContext codec;
   private final int streamIndex;
   private final AVRational timeBase;
-  private final long startPts;
+  private long basePts = AV_NOPTS_VALUE;
   private final long frameDurationMicros;
   private final VideoInfo info;
   private final AVPacket packet;
@@ -99,7 +99,6 @@ final class FfmpegVideoDecoder implements VideoDecoder {
     this.streamIndex = streamIndex;
     AVStream stream = format.streams(streamIndex);
     this.timeBase = stream.time_base();
-    this.startPts = stream.start_time() == AV_NOPTS_VALUE ? 0 : stream.start_time();
     this.frameDurationMicros = info.frameRate() > 0 ? Math.round(1_000_000 / info.frameRate()) : 0;
     this.info = info;
     this.packet = av_packet_alloc();
@@ -261,8 +260,14 @@ final class FfmpegVideoDecoder implements VideoDecoder {
     return null;
   }
 
+  /**
+   * Converts a stream timestamp to microseconds from the first decoded frame. Measuring from the first
+   * frame (not the container's start time) keeps frame 0 at 0 also where a container's timestamps
+   * are shifted by the B-frame reorder delay (AVI) or start late.
+   */
   private long toMicros(long pts) {
-    return Math.round((pts - startPts) * 1_000_000.0 * timeBase.num() / timeBase.den());
+    long base = basePts == AV_NOPTS_VALUE ? pts : basePts;
+    return Math.round((pts - base) * 1_000_000.0 * timeBase.num() / timeBase.den());
   }
 
   private VideoFrame convert() throws IOException {
@@ -290,6 +295,9 @@ final class FfmpegVideoDecoder implements VideoDecoder {
     if (pts == AV_NOPTS_VALUE) {
       micros = lastPtsMicros == Long.MIN_VALUE ? 0 : lastPtsMicros + frameDurationMicros;
     } else {
+      if (basePts == AV_NOPTS_VALUE) {
+        basePts = pts;
+      }
       micros = toMicros(pts);
     }
     lastPtsMicros = micros;

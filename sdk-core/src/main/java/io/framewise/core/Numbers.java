@@ -9,14 +9,14 @@ final class Numbers {
   private Numbers() {}
 
   /**
-   * Formats {@code value} rounded half-up to at most {@code decimals} decimals, without trailing
+   * Formats {@code value} (its shortest decimal form, as {@link Double#toString}) rounded half-up to at most {@code decimals} decimals, without trailing
    * zeros but with at least one decimal ({@code 100.0}, {@code 12.5}, {@code 0.8731}).
    */
   static String fixed(double value, int decimals) {
     if (!Double.isFinite(value)) {
       throw new IllegalArgumentException("not a finite number: " + value);
     }
-    BigDecimal d = new BigDecimal(value).setScale(decimals, RoundingMode.HALF_UP).stripTrailingZeros();
+    BigDecimal d = BigDecimal.valueOf(value).setScale(decimals, RoundingMode.HALF_UP).stripTrailingZeros();
     if (d.scale() < 1) {
       d = d.setScale(1, RoundingMode.UNNECESSARY);
     }
