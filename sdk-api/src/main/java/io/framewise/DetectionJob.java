@@ -196,7 +196,9 @@ public final class DetectionJob {
     Path dir = target.getParent();
     Path tmp;
     try {
-      tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".part");
+      // createFile (not createTempFile) so the finished file gets the usual permissions (umask), not 0600
+      tmp = Files.createFile(dir.resolve("." + target.getFileName() + "." + Long.toHexString(System.nanoTime())
+          + Integer.toHexString(System.identityHashCode(this)) + ".part"));
     } catch (IOException e) {
       throw new DetectorIOException(target, "cannot create a temporary file beside the output", e);
     }

@@ -16,6 +16,7 @@ public class FrameDecodeException extends IOException {
 
   private final long ptsMicros;
   private final int framesLost;
+  private final String code;
 
   /**
    * Creates the exception.
@@ -26,7 +27,21 @@ public class FrameDecodeException extends IOException {
    * @param cause the underlying failure, or null
    */
   public FrameDecodeException(String message, long ptsMicros, int framesLost, @Nullable Throwable cause) {
+    this("FW-105", message, ptsMicros, framesLost, cause);
+  }
+
+  /**
+   * Creates the exception with a specific error code.
+   *
+   * @param code the stable error code reported in the summary, for example {@code FW-106} for a truncated stream
+   * @param message what failed
+   * @param ptsMicros time of the failed frame or packet, or {@code Long.MIN_VALUE} if unknown
+   * @param framesLost frames known to be lost (1 for a failed frame or packet, 0 when unknown)
+   * @param cause the underlying failure, or null
+   */
+  public FrameDecodeException(String code, String message, long ptsMicros, int framesLost, @Nullable Throwable cause) {
     super(message, cause);
+    this.code = java.util.Objects.requireNonNull(code, "code");
     if (framesLost < 0) {
       throw new IllegalArgumentException("framesLost must be >= 0");
     }
@@ -41,6 +56,15 @@ public class FrameDecodeException extends IOException {
    */
   public long ptsMicros() {
     return ptsMicros;
+  }
+
+  /**
+   * Returns the error code reported in the summary.
+   *
+   * @return {@code FW-105} unless given
+   */
+  public String code() {
+    return code;
   }
 
   /**

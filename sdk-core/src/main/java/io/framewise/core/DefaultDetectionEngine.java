@@ -59,7 +59,7 @@ public final class DefaultDetectionEngine implements DetectionEngine {
       writer.begin(info, modelInfo);
 
       ErrorLog errors = new ErrorLog();
-      ProgressTracker tracker = new ProgressTracker(config.progress(), expectedFrames(info), started);
+      ProgressTracker tracker = new ProgressTracker(config.progress(), expectedFrames(info), System.nanoTime());
       long decoded = 0;
       long failedFrames = 0;
       long detections = 0;
@@ -70,7 +70,7 @@ public final class DefaultDetectionEngine implements DetectionEngine {
         } catch (FrameDecodeException e) {
           failedFrames += e.framesLost();
           Double pts = e.ptsMicros() == Long.MIN_VALUE ? null : e.ptsMicros() / 1000.0;
-          errors.add("FW-105", e.getMessage(), null, pts);
+          errors.add(e.code(), e.getMessage(), null, pts);
           LOG.debug("{}: {}", video, e.getMessage());
           continue;
         }

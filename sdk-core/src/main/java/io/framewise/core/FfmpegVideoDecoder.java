@@ -91,6 +91,8 @@ final class FfmpegVideoDecoder implements VideoDecoder {
   private boolean finished;
   private long lastPtsMicros = Long.MIN_VALUE;
   private boolean closed;
+  private boolean endChecked;
+  private final double videoDurationMs;
 
   private FfmpegVideoDecoder(Path path, AVFormatContext format, AVCodecContext codec, int streamIndex, VideoInfo info) {
     this.path = path;
@@ -100,6 +102,14 @@ final class FfmpegVideoDecoder implements VideoDecoder {
     AVStream stream = format.streams(streamIndex);
     this.timeBase = stream.time_base();
     this.frameDurationMicros = info.frameRate() > 0 ? Math.round(1_000_000 / info.frameRate()) : 0;
+    // The video stream's own duration; the container's only when it holds nothing else (audio may be longer).
+    if (stream.duration() != AV_NOPTS_VALUE && stream.duration() > 0) {
+      this.videoDurationMs = stream.duration() * 1000.0 * timeBase.num() / timeBase.den();
+    } else if (format.nb_streams() == 1 && format.duration() != AV_NOPTS_VALUE && format.duration() > 0) {
+      this.videoDurationMs = format.duration() / 1000.0;
+    } else {
+      this.videoDurationMs = 0;
+    }
     this.info = info;
     this.packet = av_packet_alloc();
     this.frame = av_frame_alloc();
@@ -204,7 +214,17 @@ final class FfmpegVideoDecoder implements VideoDecoder {
 
   static String errorText(int code) {
     try (BytePointer buf = new BytePointer(256)) {
-      return av_strerror(code, buf, 256) == 0 ? buf.getString() + " (" + code + ")" : "error " + code;
+      buf.fill(0);
+      if (av_strerror(code, buf, 256) != 0) {
+        return "error " + code;
+      }
+      byte[] bytes = new byte[256];
+      buf.get(bytes);
+      int end = 0;
+      while (end < bytes.length && bytes[end] != 0) {
+        end++;
+      }
+      return new String(bytes, 0, end, java.nio.charset.StandardCharsets.UTF_8) + " (" + code + ")";
     }
   }
 
@@ -225,6 +245,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
       }
       if (ret == AVERROR_EOF) {
         finished = true;
+        checkEnd();
         return null;
       }
       if (ret != AVERROR_EAGAIN()) {
@@ -232,6 +253,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
       }
       if (flushing) {
         finished = true; // a decoder that asks for input while draining has nothing left
+        checkEnd();
         return null;
       }
       ret = av_read_frame(format, packet);
@@ -265,6 +287,26 @@ final class FfmpegVideoDecoder implements VideoDecoder {
    * frame (not the container's start time) keeps frame 0 at 0 also where a container's timestamps
    * are shifted by the B-frame reorder delay (AVI) or start late.
    */
+  /**
+   * Where the container declares no frame count (Matroska, ...), compares where the stream ended with
+   * the video's duration: a stream that stops well short of it was cut off.
+   */
+  private void checkEnd() throws FrameDecodeException {
+    if (endChecked || info.declaredFrames() > 0 || videoDurationMs <= 0 || frameDurationMicros <= 0) {
+      return;
+    }
+    endChecked = true;
+    double frameMs = frameDurationMicros / 1000.0;
+    double lastMs = lastPtsMicros == Long.MIN_VALUE ? -frameMs : lastPtsMicros / 1000.0;
+    double shortBy = videoDurationMs - (lastMs + frameMs);
+    if (shortBy > Math.max(2 * frameMs, 0.02 * videoDurationMs)) {
+      int missing = (int) Math.max(1, Math.min(Integer.MAX_VALUE, Math.round(shortBy / frameMs)));
+      throw new FrameDecodeException("FW-106", String.format(java.util.Locale.ROOT,
+          "the stream ended at %.3f ms but the video lasts %.3f ms (about %d frame(s) missing): the file is probably truncated",
+          Math.max(0, lastMs), videoDurationMs, missing), lastPtsMicros, missing, null);
+    }
+  }
+
   private long toMicros(long pts) {
     long base = basePts == AV_NOPTS_VALUE ? pts : basePts;
     return Math.round((pts - base) * 1_000_000.0 * timeBase.num() / timeBase.den());

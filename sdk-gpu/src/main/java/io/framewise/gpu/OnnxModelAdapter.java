@@ -191,6 +191,9 @@ final class OnnxModelAdapter implements ModelAdapter {
     }
     Path file = spec.labelsFile();
     if (file != null) {
+      if (!Files.isRegularFile(file)) {
+        throw new ModelException("FW-203", file, Files.exists(file) ? "labels file is not a regular file" : "no such labels file", null);
+      }
       try {
         List<String> lines = new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8));
         lines.replaceAll(String::strip);

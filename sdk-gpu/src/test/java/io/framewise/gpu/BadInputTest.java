@@ -112,6 +112,46 @@ class BadInputTest {
   }
 
   @Test
+  void truncatedMkv_withoutDeclaredFrameCount_reportsIncomplete() throws Exception {
+    Path mkv = SyntheticVideo.builder().frames(60).build().write(dir.resolve("whole.mkv"));
+    byte[] whole = Files.readAllBytes(mkv);
+    Path cut = Files.write(dir.resolve("cut.mkv"), java.util.Arrays.copyOf(whole, whole.length / 2));
+    DetectionSummary summary = VideoDetector.open(cut).model(goodModel).run(f -> {});
+    assertThat(summary.framesProcessed()).isLessThan(60);
+    assertThat(summary.complete()).isFalse();
+    assertThat(summary.errors()).anySatisfy(err -> {
+      assertThat(err.code()).isEqualTo("FW-106");
+      assertThat(err.message()).contains("truncated");
+    });
+    // the whole file is complete: the check does not flag good files
+    assertThat(VideoDetector.open(mkv).model(goodModel).run(f -> {}).complete()).isTrue();
+  }
+
+  @Test
+  void missingLabelsFile_saysSo() {
+    Path labels = dir.resolve("absent-labels.txt");
+    assertThatThrownBy(() -> VideoDetector.open(goodVideo)
+            .model(io.framewise.ModelSpec.builder(goodModel).labelsFile(labels).build()).run(f -> {}))
+        .isInstanceOf(ModelException.class)
+        .hasMessageContaining("no such labels file");
+  }
+
+  @Test
+  void writeJson_path_finishedFileIsNotPrivate() throws Exception {
+    Path out = dir.resolve("perm.json");
+    VideoDetector.open(goodVideo).model(goodModel).writeJson(out);
+    assertThat(java.nio.file.Files.getPosixFilePermissions(out)).contains(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+        java.nio.file.attribute.PosixFilePermission.GROUP_READ);
+  }
+
+  @Test
+  void randomBytes_messageHasNoGarbage() throws IOException {
+    Path file = Files.writeString(dir.resolve("readme.mp4"), "# Not a video\nJust text.\n");
+    MediaException e = catchThrowableOfType(() -> VideoDetector.open(file).model(goodModel).run(f -> {}), MediaException.class);
+    assertThat(e.getMessage()).matches("[\\p{Print}]+");
+  }
+
+  @Test
   void audioOnlyFile_throwsUnsupportedMedia() {
     Path wav = SyntheticVideo.writeNoVideo(dir.resolve("tone.wav"));
     MediaException e = failsCleanly(wav, goodModel, MediaException.class);

@@ -1,0 +1,182 @@
+package io.framewise.samples.cli;
+
+import io.framewise.MediaException;
+import io.framewise.ModelException;
+import io.framewise.VideoDetectorException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.Charset;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code framewise} command: {@code detect} runs a detector over a video and writes the JSON,
+ * {@code demo} runs the whole pipeline on a generated video and detector and checks the result.
+ *
+ * <p>Exit codes: {@value #OK} success; {@value #USAGE} usage error; {@value #MEDIA} unreadable or
+ * invalid video, or an incomplete result; {@value #MODEL} invalid model; {@value #FAILURE} anything
+ * else.
+ */
+@Command(
+    name = "framewise",
+    mixinStandardHelpOptions = true,
+    versionProvider = FramewiseCli.Version.class,
+    description = "Runs ONNX object detectors over videos and writes one JSON document per video.",
+    subcommands = {DetectCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+        "0:success",
+        "1:any other failure",
+        "2:usage error (bad or missing arguments)",
+        "3:unreadable or invalid video, or an incomplete result (the JSON says complete:false)",
+        "4:invalid model"})
+public final class FramewiseCli implements Callable<Integer> {
+
+  /** The job finished and its result is complete. */
+  public static final int OK = 0;
+  /** Any failure not covered by a more specific code. */
+  public static final int FAILURE = 1;
+  /** Bad command-line arguments. */
+  public static final int USAGE = 2;
+  /** The video cannot be read or is invalid, or the result is incomplete. */
+  public static final int MEDIA = 3;
+  /** The model cannot be used. */
+  public static final int MODEL = 4;
+
+  @Spec CommandSpec spec;
+
+  /**
+   * Runs the CLI and exits with its exit code.
+   *
+   * @param args the command line
+   */
+  public static void main(String[] args) {
+    System.exit(run(System.out, System.err, args));
+  }
+
+  /**
+   * Runs the CLI in-process.
+   *
+   * @param out where results, help and the version go (detect's JSON when there is no --out)
+   * @param err where errors, progress and the summary go
+   * @param args the command line
+   * @return the exit code
+   */
+  public static int run(PrintStream out, PrintStream err, String... args) {
+    CommandLine cli = new CommandLine(new FramewiseCli());
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    cli.setParameterExceptionHandler(FramewiseCli::handleParameterException);
+    cli.setExecutionExceptionHandler(FramewiseCli::handleExecutionException);
+    cli.setExitCodeExceptionMapper(FramewiseCli::exitCode);
+    // Commands write to these directly (JSON, reports), next to picocli's own writers.
+    for (CommandLine sub : cli.getSubcommands().values()) {
+      if (sub.getCommand() instanceof Streams s) {
+        s.streams(out, err);
+      }
+    }
+    return cli.execute(args);
+  }
+
+  /** Without a subcommand: show the usage on stderr, as a usage error. */
+  @Override
+  public Integer call() {
+    spec.commandLine().getErr().println("framewise: missing command (detect, demo or help)");
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return USAGE;
+  }
+
+  /**
+   * Maps a failure to the exit code.
+   *
+   * @param e the failure
+   * @return {@link #MEDIA}, {@link #MODEL} or {@link #FAILURE}
+   */
+  static int exitCode(Throwable e) {
+    if (e instanceof MediaException) {
+      return MEDIA;
+    }
+    if (e instanceof ModelException) {
+      return MODEL;
+    }
+    if (e instanceof CommandLine.ParameterException) {
+      return USAGE;
+    }
+    return FAILURE;
+  }
+
+  /** Usage errors: the problem and where to find help, instead of the whole usage text. */
+  private static int handleParameterException(CommandLine.ParameterException e, String[] args) {
+    CommandLine cmd = e.getCommandLine();
+    PrintWriter err = cmd.getErr();
+    err.println("framewise: " + oneLine(e));
+    CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+    err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+    err.flush();
+    return USAGE;
+  }
+
+  /** One line {@code framewise: <message>} on stderr; the stack trace only with --verbose. */
+  private static int handleExecutionException(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+    PrintWriter err = cmd.getErr();
+    if (cmd.getCommand() instanceof Streams s) {
+      s.endProgressLine();
+    }
+    boolean verbose = cmd.getCommand() instanceof Streams s && s.verbose();
+    err.println("framewise: " + oneLine(e));
+    if (verbose) {
+      e.printStackTrace(err);
+    }
+    err.flush();
+    return exitCode(e);
+  }
+
+  /**
+   * The exception's message on one line. The SDK's messages already name the file and the code;
+   * anything else (a bug, most likely) also gets its class name.
+   */
+  static String oneLine(Throwable e) {
+    String message = e.getMessage();
+    if (message == null || message.isBlank()) {
+      return e.toString();
+    }
+    if (!(e instanceof VideoDetectorException || e instanceof UncheckedIOException
+        || e instanceof CommandLine.ParameterException)) {
+      message = e.getClass().getSimpleName() + ": " + message;
+    }
+    // Never let a message break the line or send control characters to a terminal.
+    return message.replaceAll("[\\s\\p{Cntrl}]+", " ").strip();
+  }
+
+  /** What every subcommand needs from {@link #run}: the caller's streams and --verbose. */
+  interface Streams {
+    /** Sets the streams the command writes to. */
+    void streams(PrintStream out, PrintStream err);
+
+    /** {@return whether --verbose was given} */
+    boolean verbose();
+
+    /** Ends a progress line that is still open, so that an error starts on a line of its own. */
+    void endProgressLine();
+  }
+
+  /** The version from the jar manifest, or "dev" when run from classes. */
+  static final class Version implements IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"framewise " + version(), "Java " + System.getProperty("java.version") + " ("
+          + System.getProperty("java.vm.name") + "), " + System.getProperty("os.name") + " "
+          + System.getProperty("os.arch") + ", " + Charset.defaultCharset()};
+    }
+
+    static String version() {
+      String v = FramewiseCli.class.getPackage().getImplementationVersion();
+      return v == null || v.isBlank() ? "dev" : v;
+    }
+  }
+}
