@@ -65,7 +65,7 @@ final class DetectCommand extends JobCommand {
   @Nullable Path outFile;
 
   @Override
-  int execute() {
+  int execute() throws java.io.IOException {
     checkUnit("--conf", confidence);
     checkUnit("--iou", iou);
     ModelSpec.Builder spec = ModelSpec.builder(model).format(format);
@@ -78,7 +78,7 @@ final class DetectCommand extends JobCommand {
     DetectionSummary summary;
     String destination;
     if (outFile != null) {
-      summary = job.writeJson(outFile);
+      summary = job.writeJson(prepareOutput(outFile));
       destination = outFile.toString();
     } else {
       summary = writeToStdout(job);

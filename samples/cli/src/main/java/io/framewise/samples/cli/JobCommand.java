@@ -44,6 +44,15 @@ abstract class JobCommand implements Callable<Integer>, FramewiseCli.Streams {
 
   abstract int execute() throws Exception;
 
+  /** Creates the output file's missing parent directories, as a user of {@code --out dir/file.json} expects. */
+  static java.nio.file.Path prepareOutput(java.nio.file.Path file) throws java.io.IOException {
+    java.nio.file.Path parent = file.toAbsolutePath().getParent();
+    if (parent != null) {
+      java.nio.file.Files.createDirectories(parent);
+    }
+    return file;
+  }
+
   /** Shows progress on stderr, only when a terminal is attached. */
   final DetectionJob withProgress(DetectionJob job) {
     if (isTerminal()) {
