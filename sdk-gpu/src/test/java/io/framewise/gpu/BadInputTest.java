@@ -152,6 +152,44 @@ class BadInputTest {
   }
 
   @Test
+  void damagedPacketsMidStream_areCountedAndTheJobGoesOn() throws Exception {
+    SyntheticVideo v = SyntheticVideo.builder().frames(40).gopSize(10).build();
+    Path avi = v.write(dir.resolve("whole.avi"));
+    byte[] bytes = Files.readAllBytes(avi);
+    // Overwrite the payload of the 15th and 25th video chunks ('00dc') with garbage: the container
+    // still delivers those packets, the decoder cannot decode them.
+    int damaged = 0;
+    int chunk = 0;
+    for (int i = 0; i + 8 < bytes.length; i++) {
+      if (bytes[i] == '0' && bytes[i + 1] == '0' && bytes[i + 2] == 'd' && bytes[i + 3] == 'c') {
+        int size = (bytes[i + 4] & 0xff) | (bytes[i + 5] & 0xff) << 8 | (bytes[i + 6] & 0xff) << 16 | (bytes[i + 7] & 0xff) << 24;
+        if (size > 16 && (chunk == 14 || chunk == 24)) {
+          java.util.Arrays.fill(bytes, i + 8, i + 8 + size, (byte) 0xff);
+          damaged++;
+        }
+        chunk++;
+        i += 7;
+      }
+    }
+    assertThat(damaged).isEqualTo(2);
+    Path broken = Files.write(dir.resolve("damaged.avi"), bytes);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    DetectionSummary summary = VideoDetector.open(broken).model(goodModel).writeJson(out);
+    assertThat(summary.complete()).isFalse();
+    assertThat(summary.framesFailed()).isEqualTo(2);
+    assertThat(summary.framesProcessed()).isEqualTo(38);
+    assertThat(summary.framesDecoded()).isEqualTo(40);
+    assertThat(summary.errors()).hasSize(2).allSatisfy(err -> assertThat(err.code()).isEqualTo("FW-105"));
+    JsonNode doc = JSON.readTree(out.toByteArray());
+    assertThat(doc.get("frames").size()).isEqualTo(38);
+    for (int i = 0; i < 38; i++) {
+      assertThat(doc.get("frames").get(i).get("frameId").asInt()).isEqualTo(i);
+    }
+    assertThat(doc.at("/summary/framesFailed").asInt()).isEqualTo(2);
+    JsonSchemaCheck.assertValid(out.toByteArray());
+  }
+
+  @Test
   void audioOnlyFile_throwsUnsupportedMedia() {
     Path wav = SyntheticVideo.writeNoVideo(dir.resolve("tone.wav"));
     MediaException e = failsCleanly(wav, goodModel, MediaException.class);
