@@ -89,50 +89,52 @@ final class ImageResizer {
     return top + (bottom - top) * fy;
   }
 
+  /** For each destination index along one axis: the two source indices to blend (pixel-centre aligned). */
+  private static int[][] axis(int src, int dst) {
+    int[] lo = new int[dst];
+    int[] hi = new int[dst];
+    for (int d = 0; d < dst; d++) {
+      int i = sourceIndex(src, dst, d);
+      lo[d] = i;
+      hi[d] = Math.min(i + 1, src - 1);
+    }
+    return new int[][] {lo, hi};
+  }
+
+  /** For each destination index: the weight of the second source pixel. */
+  private static float[] weights(int src, int dst) {
+    float[] w = new float[dst];
+    double scale = (double) src / dst;
+    for (int d = 0; d < dst; d++) {
+      double f = (d + 0.5) * scale - 0.5;
+      int i = sourceIndex(src, dst, d);
+      w[d] = f < 0 || i >= src - 1 ? 0 : (float) (f - i);
+    }
+    return w;
+  }
+
+  private static int sourceIndex(int src, int dst, int d) {
+    double f = (d + 0.5) * ((double) src / dst) - 0.5;
+    int i = (int) Math.floor(f);
+    return Math.max(0, Math.min(i, src - 1));
+  }
+
   private void prepare(int srcW, int srcH) {
     geometry = pre.geometry(srcW, srcH, dstW, dstH);
     int w = geometry.width();
     int h = geometry.height();
-    x0 = new int[w];
-    x1 = new int[w];
-    wx = new float[w];
-    double sx = (double) srcW / w;
+    int[][] xs = axis(srcW, w);
+    x0 = xs[0];
+    x1 = xs[1];
+    wx = weights(srcW, w);
     for (int x = 0; x < w; x++) {
-      double f = (x + 0.5) * sx - 0.5;
-      int i = (int) Math.floor(f);
-      float t = (float) (f - i);
-      if (i < 0) {
-        i = 0;
-        t = 0;
-      }
-      if (i >= srcW - 1) {
-        i = srcW - 1;
-        t = 0;
-      }
-      x0[x] = 3 * i;
-      x1[x] = 3 * Math.min(i + 1, srcW - 1);
-      wx[x] = t;
+      x0[x] *= 3;
+      x1[x] *= 3;
     }
-    y0 = new int[h];
-    y1 = new int[h];
-    wy = new float[h];
-    double sy = (double) srcH / h;
-    for (int y = 0; y < h; y++) {
-      double f = (y + 0.5) * sy - 0.5;
-      int i = (int) Math.floor(f);
-      float t = (float) (f - i);
-      if (i < 0) {
-        i = 0;
-        t = 0;
-      }
-      if (i >= srcH - 1) {
-        i = srcH - 1;
-        t = 0;
-      }
-      y0[y] = i;
-      y1[y] = Math.min(i + 1, srcH - 1);
-      wy[y] = t;
-    }
+    int[][] ys = axis(srcH, h);
+    y0 = ys[0];
+    y1 = ys[1];
+    wy = weights(srcH, h);
     row0 = new byte[3 * srcW];
     row1 = new byte[3 * srcW];
   }

@@ -35,21 +35,10 @@ final class OutputDecoder {
     int cols = 5 + classes;
     for (int i = 0; i < n; i++) {
       int row = i * cols;
-      float obj = out.get(row + 4);
-      if (obj < conf) {
-        continue;
-      }
-      int best = -1;
-      float bestScore = conf;
-      for (int c = 0; c < classes; c++) {
-        float s = obj * out.get(row + 5 + c);
-        if (s >= bestScore) {
-          best = c;
-          bestScore = s;
-        }
-      }
+      long best = bestObjectClass(out, row, classes, conf);
       if (best >= 0) {
-        found.add(Candidate.fromCenter(best, bestScore, out.get(row), out.get(row + 1), out.get(row + 2), out.get(row + 3)));
+        found.add(Candidate.fromCenter((int) (best >>> 32), Float.intBitsToFloat((int) best),
+            out.get(row), out.get(row + 1), out.get(row + 2), out.get(row + 3)));
       }
     }
     return found;
@@ -69,30 +58,39 @@ final class OutputDecoder {
       for (int gy = 0; gy < gh; gy++) {
         for (int gx = 0; gx < gw; gx++, i++) {
           int row = i * cols;
-          float obj = out.get(row + 4);
-          if (obj < conf) {
-            continue;
-          }
-          int best = -1;
-          float bestScore = conf;
-          for (int c = 0; c < classes; c++) {
-            float s = obj * out.get(row + 5 + c);
-            if (s >= bestScore) {
-              best = c;
-              bestScore = s;
-            }
-          }
+          long best = bestObjectClass(out, row, classes, conf);
           if (best >= 0) {
             float cx = (out.get(row) + gx) * stride;
             float cy = (out.get(row + 1) + gy) * stride;
             float w = (float) Math.exp(out.get(row + 2)) * stride;
             float h = (float) Math.exp(out.get(row + 3)) * stride;
-            found.add(Candidate.fromCenter(best, bestScore, cx, cy, w, h));
+            found.add(Candidate.fromCenter((int) (best >>> 32), Float.intBitsToFloat((int) best), cx, cy, w, h));
           }
         }
       }
     }
     return found;
+  }
+
+  /**
+   * For a {@code [x, y, w, h, obj, classes...]} row: the best class by obj x class score, packed as
+   * {@code class << 32 | floatBits(score)}, or -1 when no class reaches {@code conf}.
+   */
+  private static long bestObjectClass(FloatBuffer out, int row, int classes, float conf) {
+    float obj = out.get(row + 4);
+    if (obj < conf) {
+      return -1;
+    }
+    int best = -1;
+    float bestScore = conf;
+    for (int c = 0; c < classes; c++) {
+      float s = obj * out.get(row + 5 + c);
+      if (s >= bestScore) {
+        best = c;
+        bestScore = s;
+      }
+    }
+    return best < 0 ? -1 : ((long) best << 32) | (Float.floatToRawIntBits(bestScore) & 0xffffffffL);
   }
 
   /**
