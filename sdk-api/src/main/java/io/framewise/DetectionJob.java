@@ -4,6 +4,7 @@ import io.framewise.spi.DetectionEngine;
 import io.framewise.spi.DetectionParams;
 import io.framewise.spi.JobConfig;
 import io.framewise.spi.ModelAdapterProvider;
+import io.framewise.spi.PipelineOptions;
 import io.framewise.spi.ResultWriter;
 import io.framewise.spi.ResultWriterProvider;
 import io.framewise.spi.VideoDecoderProvider;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -42,6 +44,14 @@ public final class DetectionJob {
   private @Nullable ModelAdapterProvider modelAdapter;
   private @Nullable ResultWriterProvider resultWriter;
   private @Nullable ProgressListener progress;
+  private long chunkBytes;
+  private @Nullable Duration chunkDuration;
+  private @Nullable DataSize maxHeap;
+  private int parallelism;
+  private int batchSize;
+  private int frameStride;
+  private boolean keyframesOnly;
+  private @Nullable Path checkpointDir;
   private boolean started;
 
   DetectionJob(VideoDetector owner, Path video) {
@@ -149,6 +159,143 @@ public final class DetectionJob {
     Objects.requireNonNull(listener, "listener");
     requireState(this.progress == null, "progress listener was already set");
     this.progress = listener;
+    return this;
+  }
+
+  /**
+   * Splits the video into keyframe-aligned segments of about this many bytes, processed in parallel,
+   * retried alone when they fail, and journaled with {@link #checkpointDir}. Output is byte-identical
+   * whatever the chunk size.
+   *
+   * @param size the target segment size (segments end at the first key frame past it)
+   * @return this job, for chaining
+   * @throws IllegalArgumentException if not positive
+   * @throws IllegalStateException if a chunk size was already set
+   */
+  public DetectionJob chunkSize(DataSize size) {
+    Objects.requireNonNull(size, "size");
+    if (size.bytes() <= 0) {
+      throw new IllegalArgumentException("chunkSize must be positive, was " + size);
+    }
+    requireState(chunkBytes == 0 && chunkDuration == null, "chunkSize was already set");
+    this.chunkBytes = size.bytes();
+    return this;
+  }
+
+  /**
+   * Splits the video into keyframe-aligned segments of about this duration; see {@link #chunkSize(DataSize)}.
+   *
+   * @param duration the target segment duration (segments end at the first key frame past it)
+   * @return this job, for chaining
+   * @throws IllegalArgumentException if not positive
+   * @throws IllegalStateException if a chunk size was already set
+   */
+  public DetectionJob chunkSize(Duration duration) {
+    Objects.requireNonNull(duration, "duration");
+    if (duration.isNegative() || duration.isZero()) {
+      throw new IllegalArgumentException("chunkSize must be positive, was " + duration);
+    }
+    requireState(chunkBytes == 0 && chunkDuration == null, "chunkSize was already set");
+    this.chunkDuration = duration;
+    return this;
+  }
+
+  /**
+   * Sets the memory budget of the whole pipeline (frame buffers, queues, batches, result buffers).
+   * Queue depths, batch size and parallelism are derived from it; a job that cannot fit fails fast
+   * with a {@link ResourceLimitException} saying what to change. Default: the JVM's maximum heap.
+   *
+   * @param budget the budget
+   * @return this job, for chaining
+   * @throws IllegalArgumentException if not positive
+   * @throws IllegalStateException if already set
+   */
+  public DetectionJob maxHeap(DataSize budget) {
+    Objects.requireNonNull(budget, "budget");
+    if (budget.bytes() <= 0) {
+      throw new IllegalArgumentException("maxHeap must be positive, was " + budget);
+    }
+    requireState(maxHeap == null, "maxHeap was already set to %s", maxHeap);
+    this.maxHeap = budget;
+    return this;
+  }
+
+  /**
+   * Sets how many segments are decoded at once (default: one per available core, within the budget).
+   *
+   * @param n at least 1
+   * @return this job, for chaining
+   * @throws IllegalArgumentException if less than 1
+   * @throws IllegalStateException if already set
+   */
+  public DetectionJob parallelism(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("parallelism must be >= 1, was " + n);
+    }
+    requireState(parallelism == 0, "parallelism was already set to %s", parallelism);
+    this.parallelism = n;
+    return this;
+  }
+
+  /**
+   * Sets how many frames go through the model per call. Used up to this size when the model has a
+   * dynamic batch dimension; a model with a fixed batch of 1 runs one frame per call.
+   *
+   * @param n at least 1
+   * @return this job, for chaining
+   * @throws IllegalArgumentException if less than 1
+   * @throws IllegalStateException if already set
+   */
+  public DetectionJob batchSize(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("batchSize must be >= 1, was " + n);
+    }
+    requireState(batchSize == 0, "batchSize was already set to %s", batchSize);
+    this.batchSize = n;
+    return this;
+  }
+
+  /**
+   * Processes only every {@code n}-th frame (frame ids 0, n, 2n, ...); frame ids stay true.
+   *
+   * @param n at least 1 (1 = every frame)
+   * @return this job, for chaining
+   * @throws IllegalArgumentException if less than 1
+   * @throws IllegalStateException if already set
+   */
+  public DetectionJob frameStride(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("frameStride must be >= 1, was " + n);
+    }
+    requireState(frameStride == 0, "frameStride was already set to %s", frameStride);
+    this.frameStride = n;
+    return this;
+  }
+
+  /**
+   * Decodes and processes key frames only, for a fast coarse scan of huge files; frame ids stay true
+   * (they are the key frames' positions among all frames).
+   *
+   * @return this job, for chaining
+   */
+  public DetectionJob keyframesOnly() {
+    this.keyframesOnly = true;
+    return this;
+  }
+
+  /**
+   * Journals completed segments and their results in {@code dir}, so that a job killed and started
+   * again with the same arguments resumes from the last completed segment and produces the same
+   * output as an uninterrupted run. A changed input file invalidates the checkpoint.
+   *
+   * @param dir the checkpoint directory (created if missing)
+   * @return this job, for chaining
+   * @throws IllegalStateException if already set
+   */
+  public DetectionJob checkpointDir(Path dir) {
+    Objects.requireNonNull(dir, "dir");
+    requireState(checkpointDir == null, "checkpointDir was already set to %s", checkpointDir);
+    this.checkpointDir = dir;
     return this;
   }
 
@@ -263,7 +410,9 @@ public final class DetectionJob {
     DetectionParams params = new DetectionParams(
         confidence != null ? confidence : DetectionParams.DEFAULTS.confidence(),
         iou != null ? iou : DetectionParams.DEFAULTS.iou());
-    return new JobConfig(video, spec, params, dec, adapter, progress);
+    PipelineOptions options = new PipelineOptions(chunkBytes, chunkDuration, maxHeap, parallelism, batchSize,
+        frameStride == 0 ? 1 : frameStride, keyframesOnly, checkpointDir);
+    return new JobConfig(video, spec, params, dec, adapter, progress, options);
   }
 
   private ResultWriterProvider resultWriterProvider() {

@@ -16,6 +16,7 @@ import org.jspecify.annotations.Nullable;
  * @param decoder the chosen decoder provider
  * @param modelAdapter the chosen model adapter provider
  * @param progress receives progress, or null
+ * @param options chunking, parallelism, batching, sampling, budget and checkpointing
  * @since 0.1
  */
 public record JobConfig(
@@ -24,7 +25,8 @@ public record JobConfig(
     DetectionParams params,
     VideoDecoderProvider decoder,
     ModelAdapterProvider modelAdapter,
-    @Nullable ProgressListener progress) {
+    @Nullable ProgressListener progress,
+    PipelineOptions options) {
 
   /** Validates the fields. */
   public JobConfig {
@@ -33,5 +35,6 @@ public record JobConfig(
     Objects.requireNonNull(params, "params");
     Objects.requireNonNull(decoder, "decoder");
     Objects.requireNonNull(modelAdapter, "modelAdapter");
+    Objects.requireNonNull(options, "options");
   }
 }

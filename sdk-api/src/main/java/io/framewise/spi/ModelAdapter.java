@@ -37,6 +37,32 @@ public interface ModelAdapter extends AutoCloseable {
    */
   List<Detection> detect(VideoFrame frame, DetectionParams params) throws IOException;
 
+  /**
+   * Returns the most frames {@link #detectBatch} takes at once: above 1 only for models with a
+   * dynamic batch dimension.
+   *
+   * @return 1 unless overridden
+   */
+  default int maxBatchSize() {
+    return 1;
+  }
+
+  /**
+   * Detects objects in several frames at once (one inference call where the model allows it).
+   *
+   * @param frames up to {@link #maxBatchSize()} frames, borrowed for the call
+   * @param params score and overlap thresholds
+   * @return one list per frame, in the same order
+   * @throws IOException if inference fails
+   */
+  default List<List<Detection>> detectBatch(List<VideoFrame> frames, DetectionParams params) throws IOException {
+    List<List<Detection>> all = new java.util.ArrayList<>(frames.size());
+    for (VideoFrame f : frames) {
+      all.add(detect(f, params));
+    }
+    return all;
+  }
+
   /** Frees the model. Idempotent. */
   @Override
   void close();

@@ -20,4 +20,44 @@ public interface VideoDecoderProvider extends Provider {
    * @throws IOException if reading fails for another reason
    */
   VideoDecoder open(Path video) throws IOException;
+
+  /**
+   * Tells whether this provider can index videos and decode segments of them (needed for chunked,
+   * parallel, resumable and keyframes-only jobs).
+   *
+   * @return false unless overridden
+   */
+  default boolean supportsSegments() {
+    return false;
+  }
+
+  /**
+   * Reads a video's packets without decoding them and plans its segments.
+   *
+   * @param video the file
+   * @param options the chunk size (bytes or duration); with neither, one segment
+   * @return the index
+   * @throws MediaException if the file cannot be read as a video
+   * @throws IOException if reading fails for another reason
+   * @throws UnsupportedOperationException if {@link #supportsSegments()} is false
+   */
+  default VideoIndex index(Path video, PipelineOptions options) throws IOException {
+    throw new UnsupportedOperationException(name() + " cannot index videos");
+  }
+
+  /**
+   * Opens a decoder over one segment. Its frames carry their global ids ({@link VideoFrame#index()}),
+   * and it returns exactly the segment's frames (only its key frames when {@code keyframesOnly}).
+   *
+   * @param video the file
+   * @param index the video's index
+   * @param segment the segment to decode
+   * @param keyframesOnly decode only key frames
+   * @return a decoder positioned before the segment's first frame
+   * @throws IOException if the segment cannot be reached
+   * @throws UnsupportedOperationException if {@link #supportsSegments()} is false
+   */
+  default VideoDecoder openSegment(Path video, VideoIndex index, VideoIndex.Segment segment, boolean keyframesOnly) throws IOException {
+    throw new UnsupportedOperationException(name() + " cannot decode segments");
+  }
 }

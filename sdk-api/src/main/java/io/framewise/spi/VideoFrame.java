@@ -15,12 +15,30 @@ import java.util.Objects;
  * @param stride bytes from the start of one row to the start of the next ({@code >= 3 * width})
  * @param bgr the pixels, starting at position 0 (the record does not move the buffer's position)
  * @param ptsMicros presentation time in microseconds from the first frame of the stream
+ * @param index the frame's position among all frames of the stream in presentation order (its frame
+ *     id), or -1 when the decoder does not track it (the engine then counts frames itself)
  * @since 0.1
  */
-public record VideoFrame(int width, int height, int stride, ByteBuffer bgr, long ptsMicros) {
+public record VideoFrame(int width, int height, int stride, ByteBuffer bgr, long ptsMicros, long index) {
+
+  /**
+   * Creates a frame whose index the decoder does not track.
+   *
+   * @param width width in pixels
+   * @param height height in pixels
+   * @param stride bytes per row
+   * @param bgr the pixels
+   * @param ptsMicros presentation time in microseconds
+   */
+  public VideoFrame(int width, int height, int stride, ByteBuffer bgr, long ptsMicros) {
+    this(width, height, stride, bgr, ptsMicros, -1);
+  }
 
   /** Validates the geometry. */
   public VideoFrame {
+    if (index < -1) {
+      throw new IllegalArgumentException("index must be >= -1, was " + index);
+    }
     Objects.requireNonNull(bgr, "bgr");
     if (width <= 0 || height <= 0) {
       throw new IllegalArgumentException("frame size must be positive: " + width + "x" + height);
@@ -44,7 +62,7 @@ public record VideoFrame(int width, int height, int stride, ByteBuffer bgr, long
     for (int y = 0; y < height; y++) {
       dst.put(y * row, bgr, y * stride, row);
     }
-    return new VideoFrame(width, height, row, dst, ptsMicros);
+    return new VideoFrame(width, height, row, dst, ptsMicros, index);
   }
 
   /**

@@ -1,10 +1,8 @@
 package io.framewise.core;
 
 import io.framewise.CorruptMediaException;
-import io.framewise.Detection;
 import io.framewise.DetectionSummary;
 import io.framewise.DetectorIOException;
-import io.framewise.FrameDetections;
 import io.framewise.ModelException;
 import io.framewise.ModelInfo;
 import io.framewise.VideoDetectorException;
@@ -13,22 +11,24 @@ import io.framewise.spi.DetectionEngine;
 import io.framewise.spi.FrameDecodeException;
 import io.framewise.spi.JobConfig;
 import io.framewise.spi.ModelAdapter;
+import io.framewise.spi.PipelineOptions;
 import io.framewise.spi.ResultWriter;
 import io.framewise.spi.VideoDecoder;
 import io.framewise.spi.VideoFrame;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The default engine: decodes the video frame by frame, runs the model on each frame and hands the
- * results to the writer in frame order. Memory does not depend on the video's length: one frame is in
- * flight at a time and errors are kept up to a fixed count.
+ * The default engine. Without chunking it decodes the video frame by frame on the calling thread.
+ * With a chunk size, a checkpoint directory, keyframes-only or a parallelism above 1, it indexes the
+ * video, decodes keyframe-aligned segments in parallel, spills each segment's results to disk and
+ * glues them back in frame order ({@link SegmentedRun}). Both give the same output for the same input.
+ * Memory does not depend on the video's length.
  *
  * <h2>Thread safety</h2>
- * Stateless and thread-safe; {@link #run} works on the calling thread.
+ * Stateless and thread-safe; {@link #run} returns when the job is done.
  *
  * @since 0.1
  */
@@ -46,50 +46,64 @@ public final class DefaultDetectionEngine implements DetectionEngine {
 
   @Override
   public DetectionSummary run(JobConfig config, ResultWriter writer) {
+    PipelineOptions o = config.options();
+    boolean segmented = o.chunked() || o.keyframesOnly() || o.checkpointDir() != null || o.parallelism() > 1;
+    if (segmented) {
+      if (!config.decoder().supportsSegments()) {
+        throw new IllegalArgumentException("decoder '" + config.decoder().name()
+            + "' cannot split videos; chunkSize, keyframesOnly, checkpointDir and parallelism need one that can");
+      }
+      return new SegmentedRun(config, writer).run();
+    }
+    return sequential(config, writer);
+  }
+
+  private static DetectionSummary sequential(JobConfig config, ResultWriter writer) {
     Path video = config.video();
     long started = System.nanoTime();
-    boolean failed = true;
     try (ResultWriterCloser ignored = new ResultWriterCloser(writer);
         VideoDecoder decoder = openDecoder(config);
         ModelAdapter model = openModel(config)) {
       VideoInfo info = decoder.info();
       ModelInfo modelInfo = model.info();
-      LOG.debug("{}: {}x{} {} at {} fps; model {} ({}, input {}x{})", video, info.width(), info.height(), info.codec(),
-          info.frameRate(), modelInfo.name(), modelInfo.format().id(), modelInfo.inputWidth(), modelInfo.inputHeight());
+      Budget budget = Budget.plan(video, info, modelInfo, config.options(), model.maxBatchSize(), false);
+      LOG.debug("{}: {}x{} {} at {} fps; model {} ({}, input {}x{}); batch {}", video, info.width(), info.height(), info.codec(),
+          info.frameRate(), modelInfo.name(), modelInfo.format().id(), modelInfo.inputWidth(), modelInfo.inputHeight(), budget.batch());
       writer.begin(info, modelInfo);
 
       ErrorLog errors = new ErrorLog();
       ProgressTracker tracker = new ProgressTracker(config.progress(), expectedFrames(info), System.nanoTime());
+      FrameProcessor processor = new FrameProcessor(model, config.params(), config.options().frameStride(), budget.batch(), writer::frame);
       long decoded = 0;
       long failedFrames = 0;
-      long detections = 0;
       while (true) {
         VideoFrame frame;
         try {
           frame = decoder.next();
         } catch (FrameDecodeException e) {
           failedFrames += e.framesLost();
-          Double pts = e.ptsMicros() == Long.MIN_VALUE ? null : e.ptsMicros() / 1000.0;
-          errors.add(e.code(), e.getMessage(), null, pts);
+          errors.add(e.code(), e.getMessage(), null, e.ptsMicros() == Long.MIN_VALUE ? null : e.ptsMicros() / 1000.0);
           LOG.debug("{}: {}", video, e.getMessage());
           continue;
         }
         if (frame == null) {
           break;
         }
-        long frameId = decoded++;
-        List<Detection> found;
+        long frameId = frame.index() >= 0 ? frame.index() : decoded + failedFrames;
+        decoded++;
         try {
-          found = model.detect(frame, config.params());
+          processor.accept(frame, frameId);
         } catch (IOException e) {
-          throw new ModelException("FW-204", config.model().path(),
-              "inference failed on frame " + frameId + " of " + video + ": " + e.getMessage(), e);
+          throw inferenceFailed(config, frameId, e);
         }
-        detections += found.size();
-        writer.frame(new FrameDetections(frameId, frame.ptsMs(), found));
-        tracker.frameDone(decoded);
+        tracker.frameDone(decoded + failedFrames);
       }
-      tracker.finished(decoded);
+      try {
+        processor.flush();
+      } catch (IOException e) {
+        throw inferenceFailed(config, decoded, e);
+      }
+      tracker.finished(decoded + failedFrames);
       if (decoded == 0) {
         throw new CorruptMediaException("FW-105", video,
             failedFrames > 0 || !errors.isEmpty() ? "no frame could be decoded (" + failedFrames + " failed)" : "the video stream has no frames", null);
@@ -100,25 +114,29 @@ public final class DefaultDetectionEngine implements DetectionEngine {
         errors.add("FW-106", "the stream ended after " + decoded + " decoded frame(s) but the container declares "
             + info.declaredFrames() + ": the file is probably truncated", null, null);
       }
-      DetectionSummary summary = new DetectionSummary(
-          decoded + failedFrames, decoded, failedFrames, detections, failedFrames == 0 && errors.isEmpty(), errors.snapshot());
+      DetectionSummary summary = new DetectionSummary(decoded + failedFrames, processor.processed(), failedFrames,
+          processor.detections(), failedFrames == 0 && errors.isEmpty(), errors.snapshot());
       writer.end(summary);
-      failed = false;
-      double seconds = (System.nanoTime() - started) / 1e9;
-      LOG.info("{}: {} frames, {} detections in {} s ({} fps){}", video.getFileName(), decoded, detections,
-          String.format("%.1f", seconds), String.format("%.1f", decoded / Math.max(seconds, 1e-9)),
-          summary.complete() ? "" : ", INCOMPLETE: " + failedFrames + " frame(s) failed");
+      logSummary(video, summary, started);
       return summary;
     } catch (IOException e) {
       throw new DetectorIOException(null, "cannot write results for " + video, e);
-    } finally {
-      if (failed) {
-        LOG.debug("{}: job failed; output left unterminated", video);
-      }
     }
   }
 
-  private static long expectedFrames(VideoInfo info) {
+  static void logSummary(Path video, DetectionSummary summary, long startedNanos) {
+    double seconds = (System.nanoTime() - startedNanos) / 1e9;
+    LOG.info("{}: {} frames, {} detections in {} s ({} fps){}", video.getFileName(), summary.framesProcessed(), summary.detections(),
+        String.format("%.1f", seconds), String.format("%.1f", summary.framesDecoded() / Math.max(seconds, 1e-9)),
+        summary.complete() ? "" : ", INCOMPLETE: " + summary.framesFailed() + " frame(s) failed");
+  }
+
+  static ModelException inferenceFailed(JobConfig config, long frameId, IOException e) {
+    return new ModelException("FW-204", config.model().path(),
+        "inference failed on frame " + frameId + " of " + config.video() + ": " + e.getMessage(), e);
+  }
+
+  static long expectedFrames(VideoInfo info) {
     if (info.declaredFrames() > 0) {
       return info.declaredFrames();
     }
@@ -135,7 +153,7 @@ public final class DefaultDetectionEngine implements DetectionEngine {
     }
   }
 
-  private static ModelAdapter openModel(JobConfig config) {
+  static ModelAdapter openModel(JobConfig config) {
     try {
       return config.modelAdapter().open(config.model());
     } catch (VideoDetectorException e) {
@@ -147,7 +165,7 @@ public final class DefaultDetectionEngine implements DetectionEngine {
   }
 
   /** Closes the writer last (after the decoder and model), in the same try-with-resources. */
-  private static final class ResultWriterCloser implements AutoCloseable {
+  static final class ResultWriterCloser implements AutoCloseable {
     private final ResultWriter writer;
 
     ResultWriterCloser(ResultWriter writer) {

@@ -1,7 +1,10 @@
 package io.framewise.core;
 
 import io.framewise.spi.VideoDecoder;
+import io.framewise.spi.PipelineOptions;
 import io.framewise.spi.VideoDecoderProvider;
+import io.framewise.spi.VideoIndex;
+import java.io.IOException;
 import java.nio.file.Path;
 
 /**
@@ -26,5 +29,20 @@ public final class FfmpegDecoderProvider implements VideoDecoderProvider {
   @Override
   public VideoDecoder open(Path video) {
     return FfmpegVideoDecoder.open(video);
+  }
+
+  @Override
+  public boolean supportsSegments() {
+    return true;
+  }
+
+  @Override
+  public VideoIndex index(Path video, PipelineOptions options) {
+    return FfmpegIndexer.index(video, options);
+  }
+
+  @Override
+  public VideoDecoder openSegment(Path video, VideoIndex index, VideoIndex.Segment segment, boolean keyframesOnly) throws IOException {
+    return FfmpegVideoDecoder.openSegment(video, index, segment, keyframesOnly);
   }
 }

@@ -1,6 +1,8 @@
 package io.framewise.core;
 
+import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_flush_buffers;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_alloc_context3;
@@ -12,7 +14,9 @@ import static org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_to_context;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_receive_frame;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_send_packet;
 import static org.bytedeco.ffmpeg.global.avformat.av_guess_frame_rate;
+import static org.bytedeco.ffmpeg.global.avformat.AVSEEK_FLAG_BACKWARD;
 import static org.bytedeco.ffmpeg.global.avformat.av_read_frame;
+import static org.bytedeco.ffmpeg.global.avformat.av_seek_frame;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_close_input;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_find_stream_info;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_open_input;
@@ -39,10 +43,13 @@ import io.framewise.VideoInfo;
 import io.framewise.spi.FrameDecodeException;
 import io.framewise.spi.VideoDecoder;
 import io.framewise.spi.VideoFrame;
+import io.framewise.spi.VideoIndex;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
 import org.bytedeco.ffmpeg.avcodec.AVCodecParameters;
@@ -60,24 +67,42 @@ import org.bytedeco.javacpp.PointerPointer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Decodes the first video stream of a file with FFmpeg, in presentation order, to packed BGR. Frames
- * that fail to decode are reported one by one ({@link FrameDecodeException}) and decoding goes on;
- * a read error ends the stream with one error saying so.
+ * Decodes the first video stream of a file with FFmpeg, in presentation order, to packed BGR.
+ *
+ * <p>Two modes. Sequential: the whole stream from the start. Segment: the frames of one
+ * {@link VideoIndex.Segment} (those whose presentation time lies in the segment's range), reached by
+ * seeking to its key frame; frames carry their global ids. In both, a packet that fails to decode is
+ * reported on its own ({@link FrameDecodeException}) and keeps its frame id, so later frames keep
+ * theirs.
  */
 final class FfmpegVideoDecoder implements VideoDecoder {
 
   private static volatile boolean logLevelSet;
 
-  private final Path path;
-  private final AVFormatContext format;
+  private Container c;
   private final AVCodecContext codec;
-  private final int streamIndex;
-  private final AVRational timeBase;
-  private long basePts = AV_NOPTS_VALUE;
-  private final long frameDurationMicros;
-  private final VideoInfo info;
   private final AVPacket packet;
   private final AVFrame frame;
+  private final long frameDurationTb;
+  private final Path path;
+
+  // segment mode (segment == null: sequential)
+  private final VideoIndex.@Nullable Segment segment;
+  private final boolean keyframesOnly;
+  private final long segStart;
+  private final long segEnd;
+  private final long firstId;
+  private final int[] gopFrames;
+  private boolean atStart;
+  private boolean rescanned;
+  private int keyframesOut;
+  private long gopPrefix;
+
+  private long basePts;
+  private long outputCount;
+  private long failedPassed;
+  private long[] failedPending = new long[8];
+  private int failedPendingCount;
 
   private @Nullable SwsContext sws;
   private @Nullable BytePointer pixels;
@@ -89,61 +114,46 @@ final class FfmpegVideoDecoder implements VideoDecoder {
 
   private boolean flushing;
   private boolean finished;
-  private long lastPtsMicros = Long.MIN_VALUE;
+  private long lastPtsTb = AV_NOPTS_VALUE;
   private boolean closed;
   private boolean endChecked;
-  private final double videoDurationMs;
 
-  private FfmpegVideoDecoder(Path path, AVFormatContext format, AVCodecContext codec, int streamIndex, VideoInfo info) {
-    this.path = path;
-    this.format = format;
+  private FfmpegVideoDecoder(Container c, AVCodecContext codec, VideoIndex.@Nullable Segment segment, long basePts, boolean keyframesOnly) {
+    this.c = c;
+    this.path = c.path;
     this.codec = codec;
-    this.streamIndex = streamIndex;
-    AVStream stream = format.streams(streamIndex);
-    this.timeBase = stream.time_base();
-    this.frameDurationMicros = info.frameRate() > 0 ? Math.round(1_000_000 / info.frameRate()) : 0;
-    // The video stream's own duration; the container's only when it holds nothing else (audio may be longer).
-    if (stream.duration() != AV_NOPTS_VALUE && stream.duration() > 0) {
-      this.videoDurationMs = stream.duration() * 1000.0 * timeBase.num() / timeBase.den();
-    } else if (format.nb_streams() == 1 && format.duration() != AV_NOPTS_VALUE && format.duration() > 0) {
-      this.videoDurationMs = format.duration() / 1000.0;
-    } else {
-      this.videoDurationMs = 0;
-    }
-    this.info = info;
+    this.segment = segment;
+    this.keyframesOnly = keyframesOnly;
+    this.segStart = segment == null ? Long.MIN_VALUE : segment.startPts();
+    this.segEnd = segment == null ? Long.MAX_VALUE : segment.endPts();
+    this.firstId = segment == null ? 0 : segment.firstFrameId();
+    this.gopFrames = segment == null ? new int[0] : segment.gopFrames();
+    this.atStart = segment == null || segment.startPts() == Long.MIN_VALUE;
+    this.basePts = basePts;
+    double fps = c.info.frameRate();
+    this.frameDurationTb = fps > 0 ? Math.max(1, Math.round(c.timeBase.den() / (fps * c.timeBase.num()))) : 1;
     this.packet = av_packet_alloc();
     this.frame = av_frame_alloc();
   }
 
   static FfmpegVideoDecoder open(Path path) {
-    checkFile(path);
-    quietFfmpeg();
-    AVFormatContext format = new AVFormatContext(null);
-    int ret = avformat_open_input(format, path.toString(), null, null);
-    if (ret < 0) {
-      throw new CorruptMediaException("FW-102", path, "not a readable media file: " + errorText(ret), null);
+    return open(path, null, AV_NOPTS_VALUE, false);
+  }
+
+  static FfmpegVideoDecoder openSegment(Path path, VideoIndex index, VideoIndex.Segment segment, boolean keyframesOnly) throws IOException {
+    FfmpegVideoDecoder d = open(path, segment, index.basePts(), keyframesOnly);
+    if (!d.atStart) {
+      d.seekToSegment();
     }
+    return d;
+  }
+
+  private static FfmpegVideoDecoder open(Path path, VideoIndex.@Nullable Segment segment, long basePts, boolean keyframesOnly) {
+    Container c = Container.open(path, true);
     AVCodecContext codec = null;
     try {
-      ret = avformat_find_stream_info(format, (PointerPointer<?>) null);
-      if (ret < 0) {
-        throw new CorruptMediaException("FW-102", path, "cannot read stream information: " + errorText(ret), null);
-      }
-      int index = -1;
-      for (int i = 0; i < format.nb_streams(); i++) {
-        AVStream s = format.streams(i);
-        boolean attachedPicture = (s.disposition() & 0x0400) != 0; // AV_DISPOSITION_ATTACHED_PIC
-        if (s.codecpar().codec_type() == AVMEDIA_TYPE_VIDEO && !attachedPicture) {
-          index = i;
-          break;
-        }
-      }
-      if (index < 0) {
-        throw new UnsupportedMediaException("FW-103", path, "no video stream (" + format.nb_streams() + " other stream(s))", null);
-      }
-      AVStream stream = format.streams(index);
-      AVCodecParameters par = stream.codecpar();
-      String codecName = avcodec_get_name(par.codec_id()).getString();
+      AVCodecParameters par = c.stream.codecpar();
+      String codecName = c.info.codec();
       AVCodec decoder = avcodec_find_decoder(par.codec_id());
       if (decoder == null || decoder.isNull()) {
         throw new UnsupportedMediaException("FW-104", path, "no decoder for video codec '" + codecName + "'", null);
@@ -152,31 +162,107 @@ final class FfmpegVideoDecoder implements VideoDecoder {
       if (avcodec_parameters_to_context(codec, par) < 0) {
         throw new UnsupportedMediaException("FW-104", path, "cannot configure the '" + codecName + "' decoder", null);
       }
-      codec.pkt_timebase(stream.time_base());
+      codec.pkt_timebase(c.stream.time_base());
+      // Slice threading only: with frame threading a packet's decode error surfaces frames later, detached
+      // from its packet, and the failed frame's id could not be kept. Parallelism comes from segments.
       codec.thread_count(0);
-      ret = avcodec_open2(codec, decoder, (AVDictionary) null);
+      codec.thread_type(2); // FF_THREAD_SLICE
+      int ret = avcodec_open2(codec, decoder, (AVDictionary) null);
       if (ret < 0) {
         throw new UnsupportedMediaException("FW-104", path, "cannot open the '" + codecName + "' decoder: " + errorText(ret), null);
       }
-      if (codec.width() <= 0 || codec.height() <= 0) {
-        throw new CorruptMediaException("FW-102", path, "video stream has no frame size", null);
-      }
-      AVRational rate = av_guess_frame_rate(format, stream, null);
-      double frameRate = rate.num() > 0 && rate.den() > 0 ? (double) rate.num() / rate.den() : 0;
-      double durationMs = format.duration() != AV_NOPTS_VALUE && format.duration() > 0
-          ? format.duration() / 1000.0
-          : stream.duration() != AV_NOPTS_VALUE && stream.duration() > 0
-              ? stream.duration() * 1000.0 * stream.time_base().num() / stream.time_base().den()
-              : 0;
-      long declared = Math.max(0, stream.nb_frames());
-      VideoInfo info = new VideoInfo(String.valueOf(path.getFileName()), codec.width(), codec.height(), frameRate, codecName, durationMs, declared);
-      return new FfmpegVideoDecoder(path, format, codec, index, info);
+      return new FfmpegVideoDecoder(c, codec, segment, basePts, keyframesOnly);
     } catch (RuntimeException e) {
       if (codec != null) {
         avcodec_free_context(codec);
       }
-      avformat_close_input(format);
+      c.close();
       throw e;
+    }
+  }
+
+  /** An opened container and its first video stream. */
+  static final class Container implements AutoCloseable {
+    final Path path;
+    final AVFormatContext format;
+    final int streamIndex;
+    final AVStream stream;
+    final AVRational timeBase;
+    final VideoInfo info;
+    final double videoDurationMs;
+    private boolean closed;
+
+    private Container(Path path, AVFormatContext format, int streamIndex, VideoInfo info) {
+      this.path = path;
+      this.format = format;
+      this.streamIndex = streamIndex;
+      this.stream = format.streams(streamIndex);
+      this.timeBase = stream.time_base();
+      this.info = info;
+      // The video stream's own duration; the container's only when it holds nothing else (audio may be longer).
+      if (stream.duration() != AV_NOPTS_VALUE && stream.duration() > 0) {
+        this.videoDurationMs = stream.duration() * 1000.0 * timeBase.num() / timeBase.den();
+      } else if (format.nb_streams() == 1 && format.duration() != AV_NOPTS_VALUE && format.duration() > 0) {
+        this.videoDurationMs = format.duration() / 1000.0;
+      } else {
+        this.videoDurationMs = 0;
+      }
+    }
+
+    static Container open(Path path, boolean forDecoding) {
+      checkFile(path);
+      quietFfmpeg();
+      AVFormatContext format = new AVFormatContext(null);
+      int ret = avformat_open_input(format, path.toString(), null, null);
+      if (ret < 0) {
+        throw new CorruptMediaException("FW-102", path, "not a readable media file: " + errorText(ret), null);
+      }
+      try {
+        ret = avformat_find_stream_info(format, (PointerPointer<?>) null);
+        if (ret < 0) {
+          throw new CorruptMediaException("FW-102", path, "cannot read stream information: " + errorText(ret), null);
+        }
+        int index = -1;
+        for (int i = 0; i < format.nb_streams(); i++) {
+          AVStream s = format.streams(i);
+          boolean attachedPicture = (s.disposition() & 0x0400) != 0; // AV_DISPOSITION_ATTACHED_PIC
+          if (s.codecpar().codec_type() == AVMEDIA_TYPE_VIDEO && !attachedPicture) {
+            index = i;
+            break;
+          }
+        }
+        if (index < 0) {
+          throw new UnsupportedMediaException("FW-103", path, "no video stream (" + format.nb_streams() + " other stream(s))", null);
+        }
+        AVStream stream = format.streams(index);
+        AVCodecParameters par = stream.codecpar();
+        String codecName = avcodec_get_name(par.codec_id()).getString();
+        if (par.width() <= 0 || par.height() <= 0) {
+          throw new CorruptMediaException("FW-102", path, "video stream has no frame size", null);
+        }
+        AVRational rate = av_guess_frame_rate(format, stream, null);
+        double frameRate = rate.num() > 0 && rate.den() > 0 ? (double) rate.num() / rate.den() : 0;
+        double durationMs = format.duration() != AV_NOPTS_VALUE && format.duration() > 0
+            ? format.duration() / 1000.0
+            : stream.duration() != AV_NOPTS_VALUE && stream.duration() > 0
+                ? stream.duration() * 1000.0 * stream.time_base().num() / stream.time_base().den()
+                : 0;
+        long declared = Math.max(0, stream.nb_frames());
+        VideoInfo info = new VideoInfo(String.valueOf(path.getFileName()), par.width(), par.height(), frameRate, codecName,
+            durationMs, declared);
+        return new Container(path, format, index, info);
+      } catch (RuntimeException e) {
+        avformat_close_input(format);
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() {
+      if (!closed) {
+        closed = true;
+        avformat_close_input(format);
+      }
     }
   }
 
@@ -230,7 +316,25 @@ final class FfmpegVideoDecoder implements VideoDecoder {
 
   @Override
   public VideoInfo info() {
-    return info;
+    return c.info;
+  }
+
+  private void seekToSegment() throws IOException {
+    VideoIndex.Segment seg = java.util.Objects.requireNonNull(segment);
+    int ret = av_seek_frame(c.format, c.streamIndex, seg.startDts(), AVSEEK_FLAG_BACKWARD);
+    if (ret < 0) {
+      rewindToStart();
+    }
+    avcodec_flush_buffers(codec);
+  }
+
+  /** Reopens the container at its start, to scan forward to the segment's key frame. */
+  private void rewindToStart() {
+    rescanned = true;
+    Container fresh = Container.open(path, true);
+    c.close();
+    c = fresh;
+    avcodec_flush_buffers(codec);
   }
 
   @Override
@@ -241,7 +345,11 @@ final class FfmpegVideoDecoder implements VideoDecoder {
     while (!finished) {
       int ret = avcodec_receive_frame(codec, frame);
       if (ret == 0) {
-        return convert();
+        VideoFrame out = convert();
+        if (out != null) {
+          return out;
+        }
+        continue;
       }
       if (ret == AVERROR_EOF) {
         finished = true;
@@ -249,31 +357,63 @@ final class FfmpegVideoDecoder implements VideoDecoder {
         return null;
       }
       if (ret != AVERROR_EAGAIN()) {
-        throw new FrameDecodeException("frame failed to decode: " + errorText(ret), lastPtsMicros, 1, null);
+        throw new FrameDecodeException("frame failed to decode: " + errorText(ret), ptsMicros(lastPtsTb), 1, null);
       }
       if (flushing) {
         finished = true; // a decoder that asks for input while draining has nothing left
         checkEnd();
         return null;
       }
-      ret = av_read_frame(format, packet);
+      ret = av_read_frame(c.format, packet);
       if (ret < 0) {
         flushing = true;
         avcodec_send_packet(codec, null);
         if (ret != AVERROR_EOF) {
-          throw new FrameDecodeException("stream ended with a read error: " + errorText(ret), lastPtsMicros, 0, null);
+          throw new FrameDecodeException("stream ended with a read error: " + errorText(ret), ptsMicros(lastPtsTb), 0, null);
+        }
+        if (!atStart) {
+          throw new IOException("the key frame of " + segment + " was not found in " + path);
         }
         continue;
       }
       try {
-        if (packet.stream_index() != streamIndex) {
+        if (packet.stream_index() != c.streamIndex) {
           continue;
         }
         long pktPts = packet.pts() != AV_NOPTS_VALUE ? packet.pts() : packet.dts();
+        boolean key = (packet.flags() & AV_PKT_FLAG_KEY) != 0;
+        if (!atStart) {
+          if (key && pktPts == segStart) {
+            atStart = true;
+          } else {
+            if (packet.dts() != AV_NOPTS_VALUE && segment != null && packet.dts() > segment.startDts()) {
+              if (rescanned) {
+                throw new IOException("the key frame of " + segment + " was not found in " + path);
+              }
+              rewindToStart(); // the seek landed past the key frame: scan from the start
+            }
+            continue;
+          }
+        }
+        if (keyframesOnly) {
+          if (!key) {
+            continue;
+          }
+          if (pktPts != AV_NOPTS_VALUE && pktPts >= segEnd) {
+            flushing = true;
+            avcodec_send_packet(codec, null);
+            continue;
+          }
+        }
         ret = avcodec_send_packet(codec, packet);
         if (ret < 0 && ret != AVERROR_EAGAIN()) {
-          throw new FrameDecodeException(
-              "packet failed to decode: " + errorText(ret), pktPts == AV_NOPTS_VALUE ? Long.MIN_VALUE : toMicros(pktPts), 1, null);
+          if (pktPts != AV_NOPTS_VALUE && (pktPts < segStart || pktPts >= segEnd)) {
+            continue; // a frame of a neighbouring segment: not ours to report
+          }
+          if (pktPts != AV_NOPTS_VALUE) {
+            addFailed(pktPts);
+          }
+          throw new FrameDecodeException("packet failed to decode: " + errorText(ret), ptsMicros(pktPts), 1, null);
         }
       } finally {
         av_packet_unref(packet);
@@ -282,37 +422,83 @@ final class FfmpegVideoDecoder implements VideoDecoder {
     return null;
   }
 
-  /**
-   * Converts a stream timestamp to microseconds from the first decoded frame. Measuring from the first
-   * frame (not the container's start time) keeps frame 0 at 0 also where a container's timestamps
-   * are shifted by the B-frame reorder delay (AVI) or start late.
-   */
+  private void addFailed(long pts) {
+    if (failedPendingCount == failedPending.length) {
+      failedPending = Arrays.copyOf(failedPending, failedPendingCount * 2);
+    }
+    failedPending[failedPendingCount++] = pts;
+  }
+
+  /** Counts (and forgets) failed packets presented before {@code pts}: they keep their frame ids. */
+  private long passFailuresBefore(long pts) {
+    int kept = 0;
+    long passed = 0;
+    for (int i = 0; i < failedPendingCount; i++) {
+      if (failedPending[i] < pts) {
+        passed++;
+      } else {
+        failedPending[kept++] = failedPending[i];
+      }
+    }
+    failedPendingCount = kept;
+    return passed;
+  }
+
   /**
    * Where the container declares no frame count (Matroska, ...), compares where the stream ended with
-   * the video's duration: a stream that stops well short of it was cut off.
+   * the video's duration: a stream that stops well short of it was cut off. Sequential mode only.
    */
   private void checkEnd() throws FrameDecodeException {
-    if (endChecked || info.declaredFrames() > 0 || videoDurationMs <= 0 || frameDurationMicros <= 0) {
+    if (segment != null || endChecked || c.info.declaredFrames() > 0 || c.videoDurationMs <= 0 || c.info.frameRate() <= 0) {
       return;
     }
     endChecked = true;
-    double frameMs = frameDurationMicros / 1000.0;
-    double lastMs = lastPtsMicros == Long.MIN_VALUE ? -frameMs : lastPtsMicros / 1000.0;
-    double shortBy = videoDurationMs - (lastMs + frameMs);
-    if (shortBy > Math.max(2 * frameMs, 0.02 * videoDurationMs)) {
+    double frameMs = 1000 / c.info.frameRate();
+    double lastMs = lastPtsTb == AV_NOPTS_VALUE ? -frameMs : ptsMicros(lastPtsTb) / 1000.0;
+    double shortBy = c.videoDurationMs - (lastMs + frameMs);
+    if (shortBy > Math.max(2 * frameMs, 0.02 * c.videoDurationMs)) {
       int missing = (int) Math.max(1, Math.min(Integer.MAX_VALUE, Math.round(shortBy / frameMs)));
-      throw new FrameDecodeException("FW-106", String.format(java.util.Locale.ROOT,
+      throw new FrameDecodeException("FW-106", String.format(Locale.ROOT,
           "the stream ended at %.3f ms but the video lasts %.3f ms (about %d frame(s) missing): the file is probably truncated",
-          Math.max(0, lastMs), videoDurationMs, missing), lastPtsMicros, missing, null);
+          Math.max(0, lastMs), c.videoDurationMs, missing), ptsMicros(lastPtsTb), missing, null);
     }
   }
 
-  private long toMicros(long pts) {
+  private long ptsMicros(long pts) {
+    if (pts == AV_NOPTS_VALUE) {
+      return Long.MIN_VALUE;
+    }
     long base = basePts == AV_NOPTS_VALUE ? pts : basePts;
-    return Math.round((pts - base) * 1_000_000.0 * timeBase.num() / timeBase.den());
+    return Math.round((pts - base) * 1_000_000.0 * c.timeBase.num() / c.timeBase.den());
   }
 
-  private VideoFrame convert() throws IOException {
+  /** Converts the decoded frame, or returns null when it lies outside this decoder's segment. */
+  private @Nullable VideoFrame convert() throws IOException {
+    long pts = frame.best_effort_timestamp();
+    if (pts == AV_NOPTS_VALUE) {
+      pts = lastPtsTb == AV_NOPTS_VALUE ? 0 : lastPtsTb + frameDurationTb;
+    }
+    if (pts < segStart) {
+      return null; // a leading frame of the previous segment's range
+    }
+    if (pts >= segEnd) {
+      finished = true; // output is in presentation order: the segment is complete
+      return null;
+    }
+    lastPtsTb = pts;
+    if (basePts == AV_NOPTS_VALUE) {
+      basePts = pts;
+    }
+    long id;
+    if (keyframesOnly) {
+      id = firstId + gopPrefix;
+      gopPrefix += keyframesOut < gopFrames.length ? gopFrames[keyframesOut] : 0;
+      keyframesOut++;
+    } else {
+      failedPassed += passFailuresBefore(pts);
+      id = firstId + outputCount + failedPassed;
+      outputCount++;
+    }
     int w = frame.width();
     int h = frame.height();
     int fmt = frame.format();
@@ -329,22 +515,11 @@ final class FfmpegVideoDecoder implements VideoDecoder {
     }
     sws = sws_getCachedContext(sws, w, h, fmt, w, h, AV_PIX_FMT_BGR24, SWS_BILINEAR, null, null, (DoublePointer) null);
     if (sws == null || sws.isNull()) {
-      throw new FrameDecodeException("cannot convert pixel format " + fmt + " to BGR", lastPtsMicros, 1, null);
+      throw new FrameDecodeException("cannot convert pixel format " + fmt + " to BGR", ptsMicros(pts), 1, null);
     }
     sws_scale(sws, new PointerPointer<>(frame), frame.linesize(), 0, h, dstData, dstLinesize);
-    long pts = frame.best_effort_timestamp();
-    long micros;
-    if (pts == AV_NOPTS_VALUE) {
-      micros = lastPtsMicros == Long.MIN_VALUE ? 0 : lastPtsMicros + frameDurationMicros;
-    } else {
-      if (basePts == AV_NOPTS_VALUE) {
-        basePts = pts;
-      }
-      micros = toMicros(pts);
-    }
-    lastPtsMicros = micros;
     ByteBuffer buffer = pixels.position(0).limit((long) w * h * 3).asByteBuffer();
-    return new VideoFrame(w, h, w * 3, buffer, micros);
+    return new VideoFrame(w, h, w * 3, buffer, ptsMicros(pts), id);
   }
 
   @Override
@@ -356,7 +531,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
     av_frame_free(frame);
     av_packet_free(packet);
     avcodec_free_context(codec);
-    avformat_close_input(format);
+    c.close();
     if (sws != null) {
       sws_freeContext(sws);
     }
@@ -369,6 +544,6 @@ final class FfmpegVideoDecoder implements VideoDecoder {
 
   @Override
   public String toString() {
-    return "FfmpegVideoDecoder[" + path + "]";
+    return "FfmpegVideoDecoder[" + path + (segment == null ? "" : ", " + segment) + "]";
   }
 }

@@ -1,16 +1,11 @@
 package io.framewise.gpu;
 
-import ai.onnxruntime.NodeInfo;
-import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
-import ai.onnxruntime.TensorInfo;
 import io.framewise.BoundingBox;
 import io.framewise.Detection;
-import io.framewise.ModelException;
 import io.framewise.ModelFormat;
 import io.framewise.ModelInfo;
 import io.framewise.ModelSpec;
@@ -21,291 +16,116 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-/** One ONNX Runtime session and the preprocessing and decoding of its family. */
+/**
+ * One job's (or one segment worker's) use of a shared {@link LoadedModel}: its own input buffer and
+ * resizer, so several adapters run the same session concurrently.
+ */
 final class OnnxModelAdapter implements ModelAdapter {
 
-  private static final Logger LOG = LoggerFactory.getLogger(OnnxModelAdapter.class);
-  private static final Pattern NAME_ENTRY = Pattern.compile("(\\d+)\\s*:\\s*(['\"])((?:\\\\.|(?!\\2).)*)\\2");
-  private static final Pattern INTS = Pattern.compile("\\d+");
-  private static final int DEFAULT_INPUT = 640;
-
-  private final Path path;
-  private final OrtSession session;
-  private final String inputName;
-  private final OnnxTensor inputTensor;
-  private final FloatBuffer inputBuffer;
-  private final ModelLayout layout;
+  private final LoadedModel model;
   private final ImageResizer resizer;
-  private final ModelInfo info;
-  private final Set<String> outputNames;
+  private final int plane;
+  private FloatBuffer input;
+  private int inputFrames;
   private boolean closed;
 
-  private OnnxModelAdapter(Path path, OrtSession session, String inputName, OnnxTensor inputTensor, FloatBuffer inputBuffer,
-      ModelLayout layout, ImageResizer resizer, ModelInfo info) {
-    this.path = path;
-    this.session = session;
-    this.inputName = inputName;
-    this.inputTensor = inputTensor;
-    this.inputBuffer = inputBuffer;
-    this.layout = layout;
-    this.resizer = resizer;
-    this.info = info;
-    this.outputNames = layout.boxesOutput() == null ? Set.of(layout.output()) : Set.of(layout.output(), layout.boxesOutput());
+  private OnnxModelAdapter(LoadedModel model) {
+    this.model = model;
+    ModelInfo info = model.info;
+    this.resizer = new ImageResizer(Preprocessing.of(model.layout.format()), info.inputWidth(), info.inputHeight());
+    this.plane = 3 * info.inputWidth() * info.inputHeight();
   }
 
   static OnnxModelAdapter open(ModelSpec spec) {
-    Path path = spec.path();
-    if (!Files.isRegularFile(path)) {
-      throw new ModelException("FW-200", path, Files.exists(path) ? "not a regular file" : "no such model file", null);
-    }
-    try {
-      if (Files.size(path) == 0) {
-        throw new ModelException("FW-201", path, "model file is empty (0 bytes)", null);
-      }
-    } catch (IOException e) {
-      throw new ModelException("FW-200", path, "cannot read the model file: " + e.getMessage(), e);
-    }
-    OrtEnvironment env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
-    OrtSession session;
-    String device;
-    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
-      options.setIntraOpNumThreads(threads());
-      device = ExecutionDevice.configure(options, path);
-      session = env.createSession(path.toString(), options);
-    } catch (OrtException e) {
-      throw new ModelException("FW-201", path, "not a valid ONNX model: " + oneLine(e.getMessage()), e);
-    }
-    try {
-      OnnxModelAdapter adapter = configure(spec, env, session);
-      LOG.info("ONNX Runtime on {} for model {} ({}, {} input {}x{}; {})", device, adapter.info.name(),
-          adapter.info.format().id(), adapter.inputName, adapter.info.inputWidth(), adapter.info.inputHeight(), adapter.layout.why());
-      return adapter;
-    } catch (RuntimeException | OrtException e) {
-      try {
-        session.close();
-      } catch (OrtException suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      if (e instanceof ModelException m) {
-        throw m;
-      }
-      throw new ModelException("FW-201", path, "cannot prepare the model: " + oneLine(e.getMessage()), e);
-    }
-  }
-
-  private static OnnxModelAdapter configure(ModelSpec spec, OrtEnvironment env, OrtSession session) throws OrtException {
-    Path path = spec.path();
-    Map<String, NodeInfo> inputs = session.getInputInfo();
-    Map<String, NodeInfo> outputs = session.getOutputInfo();
-    Map<String, String> metadata = session.getMetadata().getCustomMetadata();
-    if (inputs.size() != 1) {
-      throw layoutError(path, "expected one image input [1,3,H,W], found " + inputs.size(), inputs, outputs);
-    }
-    Map.Entry<String, NodeInfo> input = inputs.entrySet().iterator().next();
-    if (!(input.getValue().getInfo() instanceof TensorInfo in) || in.type != OnnxJavaType.FLOAT
-        || in.getShape().length != 4 || (in.getShape()[1] != 3 && in.getShape()[1] > 0)) {
-      throw layoutError(path, "the input is not a float image tensor [N,3,H,W]", inputs, outputs);
-    }
-    long[] inShape = in.getShape();
-    int[] size = inputSize(spec, inShape, metadata, inputs, outputs);
-    int width = size[0];
-    int height = size[1];
-
-    List<ModelLayout.Output> outs = new ArrayList<>();
-    for (Map.Entry<String, NodeInfo> o : outputs.entrySet()) {
-      if (!(o.getValue().getInfo() instanceof TensorInfo t) || t.type != OnnxJavaType.FLOAT) {
-        throw layoutError(path, "output " + o.getKey() + " is not a float tensor", inputs, outputs);
-      }
-      outs.add(new ModelLayout.Output(o.getKey(), t.getShape()));
-    }
-    ModelLayout layout;
-    try {
-      layout = ModelLayout.detect(spec.format(), outs, metadata, width, height);
-    } catch (IllegalArgumentException e) {
-      throw layoutError(path, e.getMessage(), inputs, outputs);
-    }
-    List<String> labels = labels(spec, metadata);
-    if (!labels.isEmpty() && layout.classes() > 0 && labels.size() != layout.classes()) {
-      LOG.warn("{}: {} labels for {} classes; classes without a label are reported by id", path, labels.size(), layout.classes());
-    }
-    ModelInfo info = new ModelInfo(spec.displayName(), layout.format(), width, height, labels);
-    FloatBuffer buffer = ByteBuffer.allocateDirect(3 * width * height * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
-    OnnxTensor tensor = OnnxTensor.createTensor(env, buffer, new long[] {1, 3, height, width});
-    ImageResizer resizer = new ImageResizer(Preprocessing.of(layout.format()), width, height);
-    return new OnnxModelAdapter(path, session, input.getKey(), tensor, buffer, layout, resizer, info);
-  }
-
-  private static int[] inputSize(ModelSpec spec, long[] shape, Map<String, String> metadata,
-      Map<String, NodeInfo> inputs, Map<String, NodeInfo> outputs) {
-    long h = shape[2];
-    long w = shape[3];
-    if (h > 0 && w > 0) {
-      if (spec.inputWidth() > 0 && (spec.inputWidth() != w || spec.inputHeight() != h)) {
-        throw layoutError(spec.path(), "the model's input is fixed at " + w + "x" + h + "; inputSize "
-            + spec.inputWidth() + "x" + spec.inputHeight() + " cannot be used", inputs, outputs);
-      }
-      return new int[] {(int) w, (int) h};
-    }
-    if (spec.inputWidth() > 0) {
-      return new int[] {spec.inputWidth(), spec.inputHeight()};
-    }
-    String imgsz = metadata.get("imgsz");
-    if (imgsz != null) {
-      List<Integer> n = new ArrayList<>();
-      Matcher m = INTS.matcher(imgsz);
-      while (m.find()) {
-        n.add(Integer.parseInt(m.group()));
-      }
-      if (n.size() == 1) {
-        return new int[] {n.get(0), n.get(0)};
-      }
-      if (n.size() == 2) {
-        return new int[] {n.get(1), n.get(0)}; // Ultralytics writes [height, width]
-      }
-    }
-    LOG.warn("{}: dynamic input size and no imgsz metadata; using {}x{} (set ModelSpec.inputSize to change it)",
-        spec.path(), DEFAULT_INPUT, DEFAULT_INPUT);
-    return new int[] {DEFAULT_INPUT, DEFAULT_INPUT};
-  }
-
-  static List<String> labels(ModelSpec spec, Map<String, String> metadata) {
-    if (!spec.labels().isEmpty()) {
-      return spec.labels();
-    }
-    Path file = spec.labelsFile();
-    if (file != null) {
-      if (!Files.isRegularFile(file)) {
-        throw new ModelException("FW-203", file, Files.exists(file) ? "labels file is not a regular file" : "no such labels file", null);
-      }
-      try {
-        List<String> lines = new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8));
-        lines.replaceAll(String::strip);
-        while (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
-          lines.remove(lines.size() - 1);
-        }
-        if (lines.isEmpty()) {
-          throw new ModelException("FW-203", file, "labels file has no labels", null);
-        }
-        return lines;
-      } catch (IOException e) {
-        throw new ModelException("FW-203", file, "cannot read the labels file: " + e.getMessage(), e);
-      }
-    }
-    String names = metadata.get("names");
-    if (names != null) {
-      return parseNames(names);
-    }
-    return List.of();
-  }
-
-  /** Parses Ultralytics' {@code names} metadata, a Python dict such as {@code {0: 'person', 1: 'bicycle'}}. */
-  static List<String> parseNames(String names) {
-    Map<Integer, String> byId = new java.util.TreeMap<>();
-    Matcher m = NAME_ENTRY.matcher(names);
-    while (m.find()) {
-      byId.put(Integer.parseInt(m.group(1)), m.group(3).replace("\\'", "'").replace("\\\"", "\""));
-    }
-    if (byId.isEmpty()) {
-      return List.of();
-    }
-    int max = ((java.util.TreeMap<Integer, String>) byId).lastKey();
-    List<String> labels = new ArrayList<>(max + 1);
-    for (int i = 0; i <= max; i++) {
-      labels.add(byId.getOrDefault(i, Integer.toString(i)));
-    }
-    return labels;
-  }
-
-  private static ModelException layoutError(Path path, String problem, Map<String, NodeInfo> inputs, Map<String, NodeInfo> outputs) {
-    return new ModelException("FW-202", path, "unrecognised model layout: " + problem
-        + "; inputs " + describe(inputs) + ", outputs " + describe(outputs)
-        + "; supported: " + Arrays.toString(Arrays.stream(ModelFormat.values()).filter(f -> f != ModelFormat.AUTO).map(ModelFormat::id).toArray()),
-        null);
-  }
-
-  private static String describe(Map<String, NodeInfo> nodes) {
-    Set<String> parts = new LinkedHashSet<>();
-    for (Map.Entry<String, NodeInfo> e : nodes.entrySet()) {
-      if (e.getValue().getInfo() instanceof TensorInfo t) {
-        parts.add(e.getKey() + " " + t.type.toString().toLowerCase(java.util.Locale.ROOT) + Arrays.toString(t.getShape()));
-      } else {
-        parts.add(e.getKey() + " " + e.getValue().getInfo());
-      }
-    }
-    return parts.toString();
-  }
-
-  private static int threads() {
-    String v = System.getProperty("framewise.threads");
-    if (v != null && !v.isBlank()) {
-      return Integer.parseInt(v.trim());
-    }
-    return Runtime.getRuntime().availableProcessors();
-  }
-
-  private static String oneLine(@Nullable String s) {
-    return s == null ? "(no message)" : s.replaceAll("\\s+", " ").trim();
+    return new OnnxModelAdapter(ModelCache.acquire(spec));
   }
 
   @Override
   public ModelInfo info() {
-    return info;
+    return model.info;
+  }
+
+  @Override
+  public int maxBatchSize() {
+    return model.maxBatch;
   }
 
   @Override
   public List<Detection> detect(VideoFrame frame, DetectionParams params) throws IOException {
+    return detectBatch(List.of(frame), params).get(0);
+  }
+
+  @Override
+  public List<List<Detection>> detectBatch(List<VideoFrame> frames, DetectionParams params) throws IOException {
     if (closed) {
       throw new IllegalStateException("model adapter is closed");
     }
-    float[] planes = resizer.apply(frame);
-    inputBuffer.clear();
-    inputBuffer.put(planes);
-    inputBuffer.clear();
+    int n = frames.size();
+    if (n < 1 || n > model.maxBatch) {
+      throw new IllegalArgumentException("batch of " + n + " frames; this model takes 1 to " + model.maxBatch);
+    }
+    if (input == null || inputFrames < n) {
+      input = ByteBuffer.allocateDirect(n * plane * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+      inputFrames = n;
+    }
+    Preprocessing.Geometry[] geometry = new Preprocessing.Geometry[n];
+    input.clear();
+    for (int i = 0; i < n; i++) {
+      input.put(resizer.apply(frames.get(i)));
+      geometry[i] = resizer.geometry();
+    }
+    input.flip();
+    ModelInfo info = model.info;
+    List<List<Candidate>> candidates = new ArrayList<>(n);
     float conf = (float) params.confidence();
-    List<Candidate> candidates;
-    try (OrtSession.Result result = session.run(Map.of(inputName, inputTensor), outputNames)) {
-      OnnxTensor out = (OnnxTensor) result.get(layout.output()).orElseThrow();
+    try (OnnxTensor tensor = OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), input,
+            new long[] {n, 3, info.inputHeight(), info.inputWidth()});
+        OrtSession.Result result = model.session.run(Map.of(model.inputName, tensor), model.outputNames)) {
+      OnnxTensor out = (OnnxTensor) result.get(model.layout.output()).orElseThrow();
       long[] shape = out.getInfo().getShape();
       FloatBuffer data = out.getFloatBuffer();
-      candidates = switch (layout.format()) {
-        case YOLOV8 -> OutputDecoder.yolov8(data, layout.classes(), (int) shape[2], conf);
-        case YOLOV5 -> OutputDecoder.yolov5(data, layout.classes(), (int) shape[1], conf);
-        case YOLOX -> OutputDecoder.yolox(data, layout.classes(), info.inputWidth(), info.inputHeight(), conf);
-        case END2END -> OutputDecoder.end2end(data, (int) shape[1], conf);
-        case SSD -> {
-          OnnxTensor boxes = (OnnxTensor) result.get(layout.boxesOutput()).orElseThrow();
-          yield OutputDecoder.ssd(data, boxes.getFloatBuffer(), (int) shape[2], (int) shape[1], info.inputWidth(), info.inputHeight(), conf);
-        }
-        case AUTO -> throw new AssertionError();
-      };
+      int per = data.capacity() / n;
+      FloatBuffer boxes = null;
+      int perBox = 0;
+      if (model.layout.format() == ModelFormat.SSD) {
+        boxes = ((OnnxTensor) result.get(model.layout.boxesOutput()).orElseThrow()).getFloatBuffer();
+        perBox = boxes.capacity() / n;
+      }
+      for (int i = 0; i < n; i++) {
+        FloatBuffer one = data.slice(i * per, per);
+        candidates.add(switch (model.layout.format()) {
+          case YOLOV8 -> OutputDecoder.yolov8(one, model.layout.classes(), (int) shape[2], conf);
+          case YOLOV5 -> OutputDecoder.yolov5(one, model.layout.classes(), (int) shape[1], conf);
+          case YOLOX -> OutputDecoder.yolox(one, model.layout.classes(), info.inputWidth(), info.inputHeight(), conf);
+          case END2END -> OutputDecoder.end2end(one, (int) shape[1], conf);
+          case SSD -> OutputDecoder.ssd(one, boxes.slice(i * perBox, perBox), (int) shape[2], (int) shape[1],
+              info.inputWidth(), info.inputHeight(), conf);
+          case AUTO -> throw new AssertionError();
+        });
+      }
     } catch (OrtException e) {
-      throw new IOException("ONNX Runtime failed: " + oneLine(e.getMessage()), e);
+      throw new IOException("ONNX Runtime failed: " + String.valueOf(e.getMessage()).replaceAll("\\s+", " ").trim(), e);
     }
+    List<List<Detection>> all = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      all.add(toDetections(candidates.get(i), geometry[i], params));
+    }
+    return all;
+  }
+
+  private List<Detection> toDetections(List<Candidate> candidates, Preprocessing.Geometry g, DetectionParams params) {
     List<Candidate> kept;
-    if (layout.format() == ModelFormat.END2END) {
+    if (model.layout.format() == ModelFormat.END2END) {
       Nms.sort(candidates);
       kept = candidates.size() > Nms.MAX_DETECTIONS ? candidates.subList(0, Nms.MAX_DETECTIONS) : candidates;
     } else {
       kept = Nms.suppress(candidates, params.iou());
     }
-    Preprocessing.Geometry g = resizer.geometry();
+    ModelInfo info = model.info;
     List<Detection> detections = new ArrayList<>(kept.size());
     for (Candidate c : kept) {
       double x1 = g.toSourceX(c.x1());
@@ -323,15 +143,9 @@ final class OnnxModelAdapter implements ModelAdapter {
 
   @Override
   public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    inputTensor.close();
-    try {
-      session.close();
-    } catch (OrtException e) {
-      LOG.warn("{}: closing the ONNX Runtime session failed: {}", path, e.getMessage());
+    if (!closed) {
+      closed = true;
+      model.release();
     }
   }
 }

@@ -1,0 +1,70 @@
+package io.framewise.benchmarks;
+
+/**
+ * Entry point of the benchmarks: {@code java -jar benchmarks/target/framewise-benchmarks.jar <command> ...}.
+ * See {@code benchmarks/README.md}.
+ */
+public final class Benchmarks {
+
+  private Benchmarks() {}
+
+  static final String USAGE = """
+      usage: java -jar benchmarks/target/framewise-benchmarks.jar <command> [options]
+
+        generate-long  --out DIR [--frames 500000] [--short-frames 100000]
+            192x128 mpeg4 videos (25 fps, key frame every 50) of the test kit's scene, the long one and
+            a short copy, plus a matching synthetic YOLOv8 model (synthetic-yolov8-192x128.onnx).
+        generate-1080p --out DIR [--frames N | --min-size 2GiB] [--grain 64] [--gop 25] [--name FILE]
+            1920x1080 mpeg4 (qscale 1) with grain, until --frames or until the file reaches --min-size;
+            plus synthetic-yolov8-640x360.onnx.
+        memory --video FILE --model FILE [--chunk-size 64MiB|20s|none] [--parallelism N] [--batch N]
+               [--max-heap 1GiB|none] [--jvm-xmx 1g] [--max-direct 512m] [--every N] [--java-opts "..."]
+            runs the SDK over the video in a child JVM and samples its memory (VmRSS, VmHWM, heap).
+        throughput --video FILE --model FILE [--threads N] [--batch N] [--frames N] [--seconds 20]
+                   [--decoded 200] [--skip ceiling,adapter,plain,e2e,e2e-parallel]
+            model ceiling, adapter ceiling, plain single-threaded loop, SDK end to end.
+      """;
+
+  public static void main(String[] argv) {
+    if (argv.length == 0 || argv[0].equals("-h") || argv[0].equals("--help") || argv[0].equals("help")) {
+      System.out.print(USAGE);
+      System.exit(argv.length == 0 ? 2 : 0);
+    }
+    String command = argv[0];
+    // slf4j-simple reads its configuration once, before the first logger; -D on the command line wins.
+    setDefault("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    setDefault("org.slf4j.simpleLogger.showShortLogName", "true");
+    setDefault("org.slf4j.simpleLogger.showThreadName", "false");
+    int rc;
+    try {
+      Args args = Args.parse(command, argv, 1);
+      rc = switch (command) {
+        case "generate-long" -> Generate.generateLong(args);
+        case "generate-1080p" -> Generate.generate1080p(args);
+        case "memory" -> MemoryBenchmark.parent(args);
+        case "memory-child" -> MemoryBenchmark.child(args);
+        case "throughput" -> ThroughputBenchmark.run(args);
+        default -> {
+          System.err.println("unknown command '" + command + "'\n" + USAGE);
+          yield 2;
+        }
+      };
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.err.print(USAGE);
+      rc = 2;
+    } catch (Exception e) {
+      System.err.println(command + " failed: " + e);
+      e.printStackTrace();
+      rc = 1;
+    }
+    System.out.flush();
+    System.exit(rc);
+  }
+
+  private static void setDefault(String key, String value) {
+    if (System.getProperty(key) == null) {
+      System.setProperty(key, value);
+    }
+  }
+}

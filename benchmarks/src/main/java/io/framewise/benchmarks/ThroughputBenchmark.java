@@ -1,0 +1,402 @@
+package io.framewise.benchmarks;
+
+import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_ERROR;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24;
+import static org.bytedeco.ffmpeg.global.avutil.av_log_set_level;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.framewise.DetectionJob;
+import io.framewise.DetectionSummary;
+import io.framewise.ModelInfo;
+import io.framewise.ModelSpec;
+import io.framewise.VideoDetector;
+import io.framewise.VideoInfo;
+import io.framewise.core.FfmpegDecoderProvider;
+import io.framewise.gpu.OnnxModelAdapterProvider;
+import io.framewise.spi.DetectionParams;
+import io.framewise.spi.FrameDecodeException;
+import io.framewise.spi.ModelAdapter;
+import io.framewise.spi.VideoDecoder;
+import io.framewise.spi.VideoFrame;
+import java.io.BufferedOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.Frame;
+
+/**
+ * Frames per second of the model alone, the SDK's adapter alone, a plain hand-written loop, and the
+ * SDK end to end, on one video and model.
+ */
+final class ThroughputBenchmark {
+
+  private static final DetectionParams PARAMS = DetectionParams.DEFAULTS;
+
+  /** One line of the result table. */
+  record Row(String name, long frames, double seconds, String note) {
+    double fps() {
+      return frames / seconds;
+    }
+  }
+
+  private ThroughputBenchmark() {}
+
+  static int run(Args args) throws Exception {
+    Path video = args.existingFile("video");
+    Path model = args.existingFile("model");
+    int cores = Runtime.getRuntime().availableProcessors();
+    boolean threadsGiven = args.has("threads");
+    int threads = args.integer("threads", cores);
+    int batch = args.integer("batch", 1);
+    long maxFrames = args.integer("frames", 0);
+    double seconds = Double.parseDouble(args.string("seconds", "20"));
+    int decodedWanted = args.integer("decoded", 200);
+    Set<String> skip = new LinkedHashSet<>(Arrays.asList(args.string("skip", "").split(",")));
+    args.done();
+    if (threadsGiven) {
+      // The SDK's adapter reads this property: the adapter ceiling and the end-to-end runs use the same threads.
+      System.setProperty("framewise.threads", Integer.toString(threads));
+    }
+    av_log_set_level(AV_LOG_ERROR);
+
+    List<Row> rows = new ArrayList<>();
+    Fmt.out("# throughput: %s (%s), model %s; %d cores, intra-op threads %d%s, batch %d", video, Fmt.size(video),
+        model.getFileName(), cores, threads, threadsGiven ? " (framewise.threads)" : " (= cores, the SDK default)", batch);
+
+    // What the SDK resolves about the model (family, input size), through the public SPI.
+    ModelInfo info;
+    try (ModelAdapter adapter = new OnnxModelAdapterProvider().open(ModelSpec.of(model))) {
+      info = adapter.info();
+    }
+    Fmt.out("# model: %s, family %s, input %dx%d", info.name(), info.format().id(), info.inputWidth(), info.inputHeight());
+
+    // Pre-decode up to N frames with the SDK's decoder (the same pixels the SDK sees).
+    List<VideoFrame> frames = new ArrayList<>();
+    VideoInfo vi;
+    long t = System.nanoTime();
+    try (VideoDecoder dec = new FfmpegDecoderProvider().open(video)) {
+      vi = dec.info();
+      while (frames.size() < decodedWanted) {
+        VideoFrame f;
+        try {
+          f = dec.next();
+        } catch (FrameDecodeException e) {
+          continue;
+        }
+        if (f == null) {
+          break;
+        }
+        frames.add(f.copy());
+      }
+    }
+    Fmt.out("# video: %dx%d %s %.2f fps, %d frames declared; pre-decoded %d frames in %s",
+        vi.width(), vi.height(), vi.codec(), vi.frameRate(), vi.declaredFrames(), frames.size(),
+        Fmt.seconds(System.nanoTime() - t));
+
+    if (!skip.contains("ceiling")) {
+      rows.add(modelOnly(model, info, frames, threads, batch, maxFrames, seconds));
+    }
+    if (!skip.contains("adapter")) {
+      rows.add(adapterOnly(model, frames, maxFrames, seconds));
+    }
+    frames.clear();
+    if (!skip.contains("decode")) {
+      rows.add(decodeOnly(video));
+    }
+    if (!skip.contains("plain")) {
+      rows.add(plainLoop(video, model, info, maxFrames));
+    }
+    String digestDefault = null;
+    if (!skip.contains("e2e")) {
+      String[] digest = new String[1];
+      rows.add(endToEnd("SDK end to end, default options", video, model, job -> {}, digest));
+      digestDefault = digest[0];
+    }
+    if (!skip.contains("e2e-parallel")) {
+      String[] digest = new String[1];
+      rows.add(endToEnd("SDK end to end, parallelism(2) + chunkSize(20 s)", video, model,
+          job -> job.parallelism(2).chunkSize(Duration.ofSeconds(20)), digest));
+      if (digestDefault != null) {
+        Fmt.out("# JSON of the parallel run %s the default run's (sha256 %s)",
+            digest[0].equals(digestDefault) ? "is byte-identical to" : "DIFFERS from", digest[0].substring(0, 16));
+      }
+    }
+    if (batch > 1 && !skip.contains("e2e-batch")) {
+      rows.add(endToEnd("SDK end to end, batchSize(" + batch + ")", video, model, job -> job.batchSize(batch), new String[1]));
+    }
+    print(rows);
+    return 0;
+  }
+
+  // ------------------------------------------------------------------------------------------ (a) ceilings
+
+  /** ONNX Runtime alone: a run loop over pre-made input tensors, SDK session options. */
+  private static Row modelOnly(Path model, ModelInfo info, List<VideoFrame> frames, int threads, int batch,
+      long maxFrames, double seconds) throws OrtException {
+    OrtEnvironment env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+    try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
+      o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      o.setIntraOpNumThreads(threads);
+      try (OrtSession session = env.createSession(model.toString(), o)) {
+        Map.Entry<String, NodeInfo> input = session.getInputInfo().entrySet().iterator().next();
+        long[] shape = ((TensorInfo) input.getValue().getInfo()).getShape();
+        int b = batch;
+        if (b > 1 && shape[0] > 0) {
+          Fmt.out("# the model's batch dimension is fixed at %d: the ceiling runs batch 1", shape[0]);
+          b = 1;
+        }
+        int w = info.inputWidth();
+        int h = info.inputHeight();
+        int per = 3 * w * h;
+        Preprocess pre = new Preprocess(info.format(), w, h);
+        List<OnnxTensor> tensors = new ArrayList<>();
+        try {
+          for (int i = 0; i + b <= frames.size(); i += b) {
+            float[] data = new float[b * per];
+            for (int k = 0; k < b; k++) {
+              VideoFrame f = frames.get(i + k);
+              System.arraycopy(pre.apply(f.bgr(), f.width(), f.height(), f.stride()), 0, data, k * per, per);
+            }
+            tensors.add(OnnxTensor.createTensor(env, java.nio.FloatBuffer.wrap(data), new long[] {b, 3, h, w}));
+          }
+          List<Map<String, OnnxTensor>> inputs = new ArrayList<>();
+          for (OnnxTensor x : tensors) {
+            inputs.add(Map.of(input.getKey(), x));
+          }
+          for (int i = 0; i < Math.min(5, inputs.size()); i++) {
+            session.run(inputs.get(i)).close(); // warm-up
+          }
+          long done = 0;
+          long start = System.nanoTime();
+          long deadline = start + (long) (seconds * 1e9);
+          int i = 0;
+          while (System.nanoTime() < deadline && (maxFrames <= 0 || done < maxFrames)) {
+            session.run(inputs.get(i)).close();
+            i = (i + 1) % inputs.size();
+            done += b;
+          }
+          double secs = (System.nanoTime() - start) / 1e9;
+          return report(new Row("ceiling: model run only (OrtSession.run)", done, secs,
+              Fmt.f("%d pre-made tensors, batch %d, %d intra-op threads", inputs.size(), b, threads)));
+        } finally {
+          tensors.forEach(OnnxTensor::close);
+        }
+      }
+    }
+  }
+
+  /** The SDK's adapter (preprocess + run + decode + NMS) over pre-decoded frames: no decoding, no output. */
+  private static Row adapterOnly(Path model, List<VideoFrame> frames, long maxFrames, double seconds) throws Exception {
+    try (ModelAdapter adapter = new OnnxModelAdapterProvider().open(ModelSpec.of(model))) {
+      for (int i = 0; i < Math.min(5, frames.size()); i++) {
+        adapter.detect(frames.get(i), PARAMS);
+      }
+      long done = 0;
+      long found = 0;
+      long start = System.nanoTime();
+      long deadline = start + (long) (seconds * 1e9);
+      int i = 0;
+      while (System.nanoTime() < deadline && (maxFrames <= 0 || done < maxFrames)) {
+        found += adapter.detect(frames.get(i), PARAMS).size();
+        i = (i + 1) % frames.size();
+        done++;
+      }
+      double secs = (System.nanoTime() - start) / 1e9;
+      return report(new Row("ceiling: SDK adapter on pre-decoded frames", done, secs,
+          Fmt.f("%d frames cycled, %.2f detections/frame", frames.size(), (double) found / done)));
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------ decode only
+
+  private static Row decodeOnly(Path video) throws Exception {
+    long start = System.nanoTime();
+    long n = 0;
+    try (VideoDecoder dec = new FfmpegDecoderProvider().open(video)) {
+      while (true) {
+        VideoFrame f;
+        try {
+          f = dec.next();
+        } catch (FrameDecodeException e) {
+          continue;
+        }
+        if (f == null) {
+          break;
+        }
+        n++;
+      }
+    }
+    return report(new Row("SDK decoder alone (to BGR, no model)", n, (System.nanoTime() - start) / 1e9, "whole video"));
+  }
+
+  // ------------------------------------------------------------------------------------------ (b) plain loop
+
+  /**
+   * A single-threaded loop as an application would write it without the SDK: FFmpegFrameGrabber to
+   * BGR24, the benchmark's preprocessing, OrtSession.run with one intra-op thread, rough decoding and
+   * NMS, one JSON line per frame with Jackson. Timed from opening the video to closing the output.
+   */
+  private static Row plainLoop(Path video, Path model, ModelInfo info, long maxFrames) throws Exception {
+    Path dir = Files.createTempDirectory("framewise-plain-");
+    Path out = dir.resolve("plain.jsonl");
+    long start = System.nanoTime();
+    long frames = 0;
+    long boxes = 0;
+    long loadNanos;
+    OrtEnvironment env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+    try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
+      o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      o.setIntraOpNumThreads(1);
+      o.setInterOpNumThreads(1);
+      try (OrtSession session = env.createSession(model.toString(), o);
+          FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(video.toFile());
+          OutputStream os = new BufferedOutputStream(Files.newOutputStream(out), 1 << 16);
+          JsonGenerator g = new ObjectMapper().getFactory().createGenerator(os)) {
+        g.setPrettyPrinter(new MinimalPrettyPrinter("\n"));
+        String inputName = session.getInputNames().iterator().next();
+        int w = info.inputWidth();
+        int h = info.inputHeight();
+        Preprocess pre = new Preprocess(info.format(), w, h);
+        java.nio.FloatBuffer input = ByteBuffer.allocateDirect(3 * w * h * Float.BYTES)
+            .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+        try (OnnxTensor tensor = OnnxTensor.createTensor(env, input, new long[] {1, 3, h, w})) {
+          grabber.setPixelFormat(AV_PIX_FMT_BGR24);
+          grabber.start();
+          loadNanos = System.nanoTime() - start;
+          Map<String, OnnxTensor> feed = Map.of(inputName, tensor);
+          Frame f;
+          while ((maxFrames <= 0 || frames < maxFrames) && (f = grabber.grabImage()) != null) {
+            ByteBuffer px = (ByteBuffer) f.image[0];
+            input.clear();
+            pre.apply(px, f.imageWidth, f.imageHeight, f.imageStride, input);
+            input.clear();
+            List<RoughDecode.Box> found;
+            try (OrtSession.Result r = session.run(feed)) {
+              found = RoughDecode.decode(info.format(), r, w, h, (float) PARAMS.confidence(), (float) PARAMS.iou());
+            }
+            g.writeStartObject();
+            g.writeNumberField("frameId", frames);
+            g.writeNumberField("ptsMs", grabber.getTimestamp() / 1000.0);
+            g.writeArrayFieldStart("detections");
+            for (RoughDecode.Box b : found) {
+              g.writeStartObject();
+              g.writeNumberField("classId", b.cls());
+              g.writeNumberField("score", b.score());
+              g.writeNumberField("x1", pre.toSourceX(b.x1(), f.imageWidth));
+              g.writeNumberField("y1", pre.toSourceY(b.y1(), f.imageHeight));
+              g.writeNumberField("x2", pre.toSourceX(b.x2(), f.imageWidth));
+              g.writeNumberField("y2", pre.toSourceY(b.y2(), f.imageHeight));
+              g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+            boxes += found.size();
+            frames++;
+          }
+          grabber.stop();
+        }
+      }
+    }
+    double secs = (System.nanoTime() - start) / 1e9;
+    long bytes = Files.size(out);
+    Files.delete(out);
+    Files.delete(dir);
+    return report(new Row("plain loop: grabber + ORT 1 thread + Jackson", frames, secs,
+        Fmt.f("load %.2f s incl., %.2f detections/frame, %s JSON lines", loadNanos / 1e9, (double) boxes / Math.max(1, frames),
+            Fmt.size(bytes))));
+  }
+
+  // ------------------------------------------------------------------------------------------ (c) end to end
+
+  private static Row endToEnd(String name, Path video, Path model, Consumer<DetectionJob> options, String[] digest)
+      throws Exception {
+    Path dir = Files.createTempDirectory("framewise-e2e-");
+    Path out = dir.resolve("out.json");
+    long start = System.nanoTime();
+    DetectionJob job = VideoDetector.open(video).model(model);
+    options.accept(job);
+    DetectionSummary s = job.writeJson(out);
+    double secs = (System.nanoTime() - start) / 1e9;
+    digest[0] = sha256(out);
+    long bytes = Files.size(out);
+    Files.delete(out);
+    Files.delete(dir);
+    return report(new Row(name, s.framesProcessed(), secs,
+        Fmt.f("model load incl., complete=%s, %.2f detections/frame, %s JSON", s.complete(),
+            (double) s.detections() / Math.max(1, s.framesProcessed()), Fmt.size(bytes))));
+  }
+
+  private static String sha256(Path file) throws Exception {
+    MessageDigest md = MessageDigest.getInstance("SHA-256");
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] buf = new byte[1 << 16];
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        md.update(buf, 0, n);
+      }
+    }
+    return HexFormat.of().formatHex(md.digest());
+  }
+
+  // ------------------------------------------------------------------------------------------ output
+
+  private static Row report(Row r) {
+    Fmt.out("# %-50s %8d frames %8.1f s %9.1f fps  (%s)", r.name(), r.frames(), r.seconds(), r.fps(), r.note());
+    return r;
+  }
+
+  private static void print(List<Row> rows) {
+    Fmt.out("");
+    Fmt.out("| %-50s | %8s | %8s | %9s | %s |", "measurement", "frames", "seconds", "frames/s", "notes");
+    Fmt.out("|%s|%s|%s|%s|%s|", "-".repeat(52), "-".repeat(10), "-".repeat(10), "-".repeat(11), "-".repeat(7));
+    for (Row r : rows) {
+      Fmt.out("| %-50s | %8d | %8.1f | %9.1f | %s |", r.name(), r.frames(), r.seconds(), r.fps(), r.note());
+    }
+    Row ceiling = find(rows, "ceiling: model");
+    Row adapter = find(rows, "ceiling: SDK adapter");
+    Row plain = find(rows, "plain loop");
+    Fmt.out("");
+    for (Row r : rows) {
+      if (!r.name().startsWith("SDK end to end")) {
+        continue;
+      }
+      StringBuilder sb = new StringBuilder(Fmt.f("%-50s", r.name()));
+      if (ceiling != null) {
+        sb.append(Fmt.f("  e2e/ceiling(model) = %.2f", r.fps() / ceiling.fps()));
+      }
+      if (adapter != null) {
+        sb.append(Fmt.f("  e2e/ceiling(adapter) = %.2f", r.fps() / adapter.fps()));
+      }
+      if (plain != null) {
+        sb.append(Fmt.f("  e2e/plain = %.2f", r.fps() / plain.fps()));
+      }
+      Fmt.out("%s", sb);
+    }
+  }
+
+  private static Row find(List<Row> rows, String prefix) {
+    return rows.stream().filter(r -> r.name().startsWith(prefix)).findFirst().orElse(null);
+  }
+}

@@ -1,0 +1,76 @@
+package io.framewise.core;
+
+import io.framewise.DataSize;
+import io.framewise.ModelInfo;
+import io.framewise.ResourceLimitException;
+import io.framewise.VideoInfo;
+import io.framewise.spi.PipelineOptions;
+import java.nio.file.Path;
+
+/**
+ * Fits a job into its memory budget ({@code maxHeap}): estimates what one segment worker holds
+ * (decoder reference frames and threads, the converted frame, batch copies, model input and output),
+ * then derives the parallelism (and the batch) that fit, or fails fast naming what to change. Explicit
+ * settings are never lowered silently: when they do not fit, the job fails.
+ *
+ * @param parallelism segments decoded at once
+ * @param batch frames per inference call
+ * @param window segments in flight (running or finished but not yet written)
+ * @param budgetBytes the budget
+ * @param perWorkerBytes the estimate for one worker
+ */
+record Budget(int parallelism, int batch, int window, long budgetBytes, long perWorkerBytes) {
+
+  /** JVM and pipeline overhead that does not depend on the video: classes, model weights, buffers. */
+  static final long FIXED_BYTES = 96L << 20;
+  /** Decoded pictures an FFmpeg decoder may hold (references plus frame threads), yuv420p. */
+  static final int DECODER_PICTURES = 20;
+
+  static long perWorker(VideoInfo video, ModelInfo model, int batch) {
+    long pixels = (long) video.width() * video.height();
+    long decoder = DECODER_PICTURES * pixels * 3 / 2;
+    long bgr = pixels * 3;
+    long copies = batch > 1 ? batch * bgr : 0;
+    long input = (long) batch * 3 * model.inputWidth() * model.inputHeight() * Float.BYTES;
+    long output = (long) batch * (4L << 20);
+    return decoder + bgr + copies + input * 2 + output;
+  }
+
+  static Budget plan(Path video, VideoInfo info, ModelInfo model, PipelineOptions o, int maxBatch, boolean segmented) {
+    long budget = o.maxHeap() != null ? o.maxHeap().bytes() : Runtime.getRuntime().maxMemory();
+    int cores = Runtime.getRuntime().availableProcessors();
+    int batch = o.batchSize() > 0 ? Math.min(o.batchSize(), maxBatch) : Math.min(maxBatch, 4);
+    batch = Math.max(1, batch);
+    long per = perWorker(info, model, batch);
+    long available = budget - FIXED_BYTES;
+    int parallelism;
+    if (!segmented) {
+      parallelism = 1;
+    } else if (o.parallelism() > 0) {
+      parallelism = o.parallelism();
+    } else {
+      parallelism = (int) Math.max(1, Math.min(cores, available / Math.max(1, per)));
+    }
+    if (o.batchSize() == 0) {
+      while (batch > 1 && FIXED_BYTES + parallelism * per > budget) {
+        batch--;
+        per = perWorker(info, model, batch);
+      }
+    }
+    long need = FIXED_BYTES + parallelism * per;
+    if (need > budget) {
+      long minimum = FIXED_BYTES + perWorker(info, model, 1);
+      throw new ResourceLimitException("FW-300", video, String.format(
+          "a %dx%d video with model input %dx%d needs about %s per worker at batch %d (%d worker(s): %s with overhead), "
+              + "but maxHeap is %s; raise maxHeap to at least %s%s",
+          info.width(), info.height(), model.inputWidth(), model.inputHeight(), mib(per), batch, parallelism, mib(need),
+          DataSize.ofBytes(budget), mib(need),
+          batch > 1 || parallelism > 1 ? ", or lower batchSize/parallelism (1 worker at batch 1 needs " + mib(minimum) + ")" : ""));
+    }
+    return new Budget(parallelism, batch, parallelism * 2, budget, per);
+  }
+
+  private static String mib(long bytes) {
+    return ((bytes + (1 << 20) - 1) >> 20) + "MiB";
+  }
+}

@@ -1,0 +1,167 @@
+package io.framewise.core;
+
+import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_DISCARD;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
+import static org.bytedeco.ffmpeg.global.avformat.av_read_frame;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_close_input;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
+import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
+
+import io.framewise.CorruptMediaException;
+import io.framewise.spi.PipelineOptions;
+import io.framewise.spi.VideoIndex;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.bytedeco.ffmpeg.avcodec.AVPacket;
+import org.bytedeco.ffmpeg.avutil.AVRational;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The demux-only pass: reads every packet of the video stream without decoding, groups frames by
+ * presentation time into groups of pictures (key frame to key frame), and plans keyframe-aligned
+ * segments of about the requested size. A frame belongs to the group whose key frame is the last one
+ * at or before its presentation time, so the leading B-frames of an open GOP are counted where the
+ * decoder will output them. Memory: a few numbers per key frame.
+ */
+final class FfmpegIndexer {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FfmpegIndexer.class);
+
+  private FfmpegIndexer() {}
+
+  static VideoIndex index(Path path, PipelineOptions options) {
+    FfmpegVideoDecoder.Container c = FfmpegVideoDecoder.Container.open(path, false);
+    long started = System.nanoTime();
+    long[] kfPts = new long[64];
+    long[] kfDts = new long[64];
+    int[] gopFrames = new int[64];
+    long[] gopBytes = new long[64];
+    int gops = 0;
+    long frames = 0;
+    long minPts = Long.MAX_VALUE;
+    boolean ptsMissing = false;
+    AVPacket pkt = av_packet_alloc();
+    try {
+      while (true) {
+        int ret = av_read_frame(c.format, pkt);
+        if (ret < 0) {
+          if (ret != AVERROR_EOF) {
+            LOG.warn("{}: index pass stopped at a read error: {}", path, FfmpegVideoDecoder.errorText(ret));
+          }
+          break;
+        }
+        try {
+          if (pkt.stream_index() != c.streamIndex || (pkt.flags() & AV_PKT_FLAG_DISCARD) != 0) {
+            continue;
+          }
+          long pts = pkt.pts();
+          if (pts == AV_NOPTS_VALUE) {
+            ptsMissing = true;
+            pts = pkt.dts();
+          }
+          boolean key = (pkt.flags() & AV_PKT_FLAG_KEY) != 0;
+          if (key && pts != AV_NOPTS_VALUE && (gops == 0 || pts > kfPts[gops - 1])) {
+            if (gops == kfPts.length) {
+              int n = gops * 2;
+              kfPts = Arrays.copyOf(kfPts, n);
+              kfDts = Arrays.copyOf(kfDts, n);
+              gopFrames = Arrays.copyOf(gopFrames, n);
+              gopBytes = Arrays.copyOf(gopBytes, n);
+            }
+            kfPts[gops] = pts;
+            kfDts[gops] = pkt.dts() == AV_NOPTS_VALUE ? pts : pkt.dts();
+            gops++;
+          }
+          if (pts != AV_NOPTS_VALUE) {
+            minPts = Math.min(minPts, pts);
+          }
+          frames++;
+          if (gops > 0) {
+            int g = pts == AV_NOPTS_VALUE ? gops - 1 : gopOf(kfPts, gops, pts);
+            gopFrames[g]++;
+            gopBytes[g] += pkt.size();
+          }
+        } finally {
+          av_packet_unref(pkt);
+        }
+      }
+    } finally {
+      av_packet_free(pkt);
+      c.close();
+    }
+    if (frames == 0) {
+      throw new CorruptMediaException("FW-105", path, "the video stream has no frames", null);
+    }
+    long base = minPts == Long.MAX_VALUE ? 0 : minPts;
+    List<VideoIndex.Segment> segments = new ArrayList<>();
+    if (ptsMissing || gops == 0) {
+      LOG.info("{}: {} — one segment", path, gops == 0 ? "no key frames found" : "packets without presentation times");
+      segments.add(new VideoIndex.Segment(0, 0, frames, Long.MIN_VALUE, Long.MAX_VALUE, Long.MIN_VALUE, totalBytes(gopBytes, gops),
+          new int[] {(int) Math.min(Integer.MAX_VALUE, frames)}));
+    } else {
+      // frames before the first key frame (if any) were counted in group 0 by gopOf
+      long targetBytes = options.chunkBytes();
+      long targetMicros = options.chunkDuration() == null ? 0 : options.chunkDuration().toNanos() / 1000;
+      AVRational tb = c.timeBase;
+      int first = 0;
+      long firstId = 0;
+      long bytes = 0;
+      for (int g = 0; g < gops; g++) {
+        bytes += gopBytes[g];
+        boolean last = g == gops - 1;
+        boolean full = false;
+        if (!last && targetBytes > 0) {
+          full = bytes >= targetBytes;
+        } else if (!last && targetMicros > 0) {
+          long micros = Math.round((kfPts[g + 1] - kfPts[first]) * 1_000_000.0 * tb.num() / tb.den());
+          full = micros >= targetMicros;
+        }
+        if (full || last) {
+          int[] counts = Arrays.copyOfRange(gopFrames, first, g + 1);
+          long n = 0;
+          for (int k : counts) {
+            n += k;
+          }
+          long startPts = segments.isEmpty() ? Long.MIN_VALUE : kfPts[first];
+          long endPts = last ? Long.MAX_VALUE : kfPts[g + 1];
+          segments.add(new VideoIndex.Segment(segments.size(), firstId, n, startPts, endPts, kfDts[first], bytes, counts));
+          firstId += n;
+          first = g + 1;
+          bytes = 0;
+        }
+      }
+    }
+    LOG.debug("{}: indexed {} frames, {} key frames, {} segment(s) in {} ms", path, frames, gops, segments.size(),
+        (System.nanoTime() - started) / 1_000_000);
+    return new VideoIndex(c.info, frames, base, segments);
+  }
+
+  private static long totalBytes(long[] gopBytes, int gops) {
+    long sum = 0;
+    for (int g = 0; g < gops; g++) {
+      sum += gopBytes[g];
+    }
+    return sum;
+  }
+
+  /** The group whose key frame is the last at or before {@code pts} (group 0 for earlier frames). */
+  static int gopOf(long[] kfPts, int gops, long pts) {
+    int lo = 0;
+    int hi = gops - 1;
+    while (lo < hi) {
+      int mid = (lo + hi + 1) >>> 1;
+      if (kfPts[mid] <= pts) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return lo;
+  }
+}

@@ -1,0 +1,293 @@
+package io.framewise.gpu;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import io.framewise.ModelException;
+import io.framewise.ModelFormat;
+import io.framewise.ModelInfo;
+import io.framewise.ModelSpec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One loaded model: its ONNX Runtime session (thread-safe; shared by every adapter that uses the
+ * model, across workers and jobs), the decoded layout and the model info. Reference-counted: the
+ * session closes when the cache has dropped the model and the last adapter using it has closed.
+ */
+final class LoadedModel {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LoadedModel.class);
+  private static final Pattern NAME_ENTRY = Pattern.compile("(\\d+)\\s*:\\s*(['\"])((?:\\\\.|(?!\\2).)*)\\2");
+  private static final Pattern INTS = Pattern.compile("\\d+");
+  private static final int DEFAULT_INPUT = 640;
+  /** Largest batch used with a dynamic batch dimension. */
+  static final int MAX_BATCH = 32;
+
+  final Path path;
+  final OrtSession session;
+  final String inputName;
+  final ModelLayout layout;
+  final ModelInfo info;
+  final int maxBatch;
+  final String device;
+  final Set<String> outputNames;
+  private int references;
+  private boolean cached = true;
+  private boolean closed;
+
+  private LoadedModel(Path path, OrtSession session, String inputName, ModelLayout layout, ModelInfo info, int maxBatch, String device) {
+    this.path = path;
+    this.session = session;
+    this.inputName = inputName;
+    this.layout = layout;
+    this.info = info;
+    this.maxBatch = maxBatch;
+    this.device = device;
+    this.outputNames = layout.boxesOutput() == null ? Set.of(layout.output()) : Set.of(layout.output(), layout.boxesOutput());
+  }
+
+  /** Takes a reference; false when the model was already closed (the caller loads it again). */
+  synchronized boolean retain() {
+    if (closed) {
+      return false;
+    }
+    references++;
+    return true;
+  }
+
+  synchronized void release() {
+    references--;
+    closeIfUnused();
+  }
+
+  /** The cache dropped this model: close it once no adapter uses it. */
+  synchronized void evicted() {
+    cached = false;
+    closeIfUnused();
+  }
+
+  private void closeIfUnused() {
+    if (!cached && references <= 0 && !closed) {
+      closed = true;
+      try {
+        session.close();
+      } catch (OrtException e) {
+        LOG.warn("{}: closing the ONNX Runtime session failed: {}", path, e.getMessage());
+      }
+    }
+  }
+
+  static LoadedModel load(ModelSpec spec) {
+    Path path = spec.path();
+    if (!Files.isRegularFile(path)) {
+      throw new ModelException("FW-200", path, Files.exists(path) ? "not a regular file" : "no such model file", null);
+    }
+    try {
+      if (Files.size(path) == 0) {
+        throw new ModelException("FW-201", path, "model file is empty (0 bytes)", null);
+      }
+    } catch (IOException e) {
+      throw new ModelException("FW-200", path, "cannot read the model file: " + e.getMessage(), e);
+    }
+    OrtEnvironment env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+    OrtSession session;
+    String device;
+    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+      options.setIntraOpNumThreads(threads());
+      device = ExecutionDevice.configure(options, path);
+      session = env.createSession(path.toString(), options);
+    } catch (OrtException e) {
+      throw new ModelException("FW-201", path, "not a valid ONNX model: " + oneLine(e.getMessage()), e);
+    }
+    try {
+      LoadedModel model = configure(spec, session, device);
+      LOG.info("ONNX Runtime on {} for model {} ({}, {} input {}x{}{}; {})", device, model.info.name(),
+          model.info.format().id(), model.inputName, model.info.inputWidth(), model.info.inputHeight(),
+          model.maxBatch > 1 ? ", dynamic batch" : "", model.layout.why());
+      return model;
+    } catch (RuntimeException | OrtException e) {
+      try {
+        session.close();
+      } catch (OrtException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      if (e instanceof ModelException m) {
+        throw m;
+      }
+      throw new ModelException("FW-201", path, "cannot prepare the model: " + oneLine(e.getMessage()), e);
+    }
+  }
+
+  private static LoadedModel configure(ModelSpec spec, OrtSession session, String device) throws OrtException {
+    Path path = spec.path();
+    Map<String, NodeInfo> inputs = session.getInputInfo();
+    Map<String, NodeInfo> outputs = session.getOutputInfo();
+    Map<String, String> metadata = session.getMetadata().getCustomMetadata();
+    if (inputs.size() != 1) {
+      throw layoutError(path, "expected one image input [1,3,H,W], found " + inputs.size(), inputs, outputs);
+    }
+    Map.Entry<String, NodeInfo> input = inputs.entrySet().iterator().next();
+    if (!(input.getValue().getInfo() instanceof TensorInfo in) || in.type != OnnxJavaType.FLOAT
+        || in.getShape().length != 4 || (in.getShape()[1] != 3 && in.getShape()[1] > 0)) {
+      throw layoutError(path, "the input is not a float image tensor [N,3,H,W]", inputs, outputs);
+    }
+    long[] inShape = in.getShape();
+    int[] size = inputSize(spec, inShape, metadata, inputs, outputs);
+    int width = size[0];
+    int height = size[1];
+
+    List<ModelLayout.Output> outs = new ArrayList<>();
+    for (Map.Entry<String, NodeInfo> o : outputs.entrySet()) {
+      if (!(o.getValue().getInfo() instanceof TensorInfo t) || t.type != OnnxJavaType.FLOAT) {
+        throw layoutError(path, "output " + o.getKey() + " is not a float tensor", inputs, outputs);
+      }
+      outs.add(new ModelLayout.Output(o.getKey(), t.getShape()));
+    }
+    ModelLayout layout;
+    try {
+      layout = ModelLayout.detect(spec.format(), outs, metadata, width, height);
+    } catch (IllegalArgumentException e) {
+      throw layoutError(path, e.getMessage(), inputs, outputs);
+    }
+    List<String> labels = labels(spec, metadata);
+    if (!labels.isEmpty() && layout.classes() > 0 && labels.size() != layout.classes()) {
+      LOG.warn("{}: {} labels for {} classes; classes without a label are reported by id", path, labels.size(), layout.classes());
+    }
+    ModelInfo info = new ModelInfo(spec.displayName(), layout.format(), width, height, labels);
+    int maxBatch = inShape[0] < 0 ? MAX_BATCH : 1;
+    return new LoadedModel(path, session, input.getKey(), layout, info, maxBatch, device);
+  }
+
+  private static int[] inputSize(ModelSpec spec, long[] shape, Map<String, String> metadata,
+      Map<String, NodeInfo> inputs, Map<String, NodeInfo> outputs) {
+    long h = shape[2];
+    long w = shape[3];
+    if (h > 0 && w > 0) {
+      if (spec.inputWidth() > 0 && (spec.inputWidth() != w || spec.inputHeight() != h)) {
+        throw layoutError(spec.path(), "the model's input is fixed at " + w + "x" + h + "; inputSize "
+            + spec.inputWidth() + "x" + spec.inputHeight() + " cannot be used", inputs, outputs);
+      }
+      return new int[] {(int) w, (int) h};
+    }
+    if (spec.inputWidth() > 0) {
+      return new int[] {spec.inputWidth(), spec.inputHeight()};
+    }
+    String imgsz = metadata.get("imgsz");
+    if (imgsz != null) {
+      List<Integer> n = new ArrayList<>();
+      Matcher m = INTS.matcher(imgsz);
+      while (m.find()) {
+        n.add(Integer.parseInt(m.group()));
+      }
+      if (n.size() == 1) {
+        return new int[] {n.get(0), n.get(0)};
+      }
+      if (n.size() == 2) {
+        return new int[] {n.get(1), n.get(0)}; // Ultralytics writes [height, width]
+      }
+    }
+    LOG.warn("{}: dynamic input size and no imgsz metadata; using {}x{} (set ModelSpec.inputSize to change it)",
+        spec.path(), DEFAULT_INPUT, DEFAULT_INPUT);
+    return new int[] {DEFAULT_INPUT, DEFAULT_INPUT};
+  }
+
+  static List<String> labels(ModelSpec spec, Map<String, String> metadata) {
+    if (!spec.labels().isEmpty()) {
+      return spec.labels();
+    }
+    Path file = spec.labelsFile();
+    if (file != null) {
+      if (!Files.isRegularFile(file)) {
+        throw new ModelException("FW-203", file, Files.exists(file) ? "labels file is not a regular file" : "no such labels file", null);
+      }
+      try {
+        List<String> lines = new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8));
+        lines.replaceAll(String::strip);
+        while (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
+          lines.remove(lines.size() - 1);
+        }
+        if (lines.isEmpty()) {
+          throw new ModelException("FW-203", file, "labels file has no labels", null);
+        }
+        return lines;
+      } catch (IOException e) {
+        throw new ModelException("FW-203", file, "cannot read the labels file: " + e.getMessage(), e);
+      }
+    }
+    String names = metadata.get("names");
+    if (names != null) {
+      return parseNames(names);
+    }
+    return List.of();
+  }
+
+  /** Parses Ultralytics' {@code names} metadata, a Python dict such as {@code {0: 'person', 1: 'bicycle'}}. */
+  static List<String> parseNames(String names) {
+    Map<Integer, String> byId = new java.util.TreeMap<>();
+    Matcher m = NAME_ENTRY.matcher(names);
+    while (m.find()) {
+      byId.put(Integer.parseInt(m.group(1)), m.group(3).replace("\\'", "'").replace("\\\"", "\""));
+    }
+    if (byId.isEmpty()) {
+      return List.of();
+    }
+    int max = ((java.util.TreeMap<Integer, String>) byId).lastKey();
+    List<String> labels = new ArrayList<>(max + 1);
+    for (int i = 0; i <= max; i++) {
+      labels.add(byId.getOrDefault(i, Integer.toString(i)));
+    }
+    return labels;
+  }
+
+  private static ModelException layoutError(Path path, String problem, Map<String, NodeInfo> inputs, Map<String, NodeInfo> outputs) {
+    return new ModelException("FW-202", path, "unrecognised model layout: " + problem
+        + "; inputs " + describe(inputs) + ", outputs " + describe(outputs)
+        + "; supported: " + Arrays.toString(Arrays.stream(ModelFormat.values()).filter(f -> f != ModelFormat.AUTO).map(ModelFormat::id).toArray()),
+        null);
+  }
+
+  private static String describe(Map<String, NodeInfo> nodes) {
+    Set<String> parts = new LinkedHashSet<>();
+    for (Map.Entry<String, NodeInfo> e : nodes.entrySet()) {
+      if (e.getValue().getInfo() instanceof TensorInfo t) {
+        parts.add(e.getKey() + " " + t.type.toString().toLowerCase(java.util.Locale.ROOT) + Arrays.toString(t.getShape()));
+      } else {
+        parts.add(e.getKey() + " " + e.getValue().getInfo());
+      }
+    }
+    return parts.toString();
+  }
+
+  private static int threads() {
+    String v = System.getProperty("framewise.threads");
+    if (v != null && !v.isBlank()) {
+      return Integer.parseInt(v.trim());
+    }
+    return Runtime.getRuntime().availableProcessors();
+  }
+
+  private static String oneLine(@Nullable String s) {
+    return s == null ? "(no message)" : s.replaceAll("\\s+", " ").trim();
+  }
+
+}
