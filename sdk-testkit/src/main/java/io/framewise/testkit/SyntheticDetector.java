@@ -45,11 +45,13 @@ public final class SyntheticDetector {
   private final int inputHeight;
   private final int cell;
   private final boolean dynamicInput;
+  private final boolean dynamicBatch;
   private final Map<String, String> metadata;
   private final byte[] bytes;
 
   private SyntheticDetector(SyntheticFamily family, int inputWidth, int inputHeight, int cell,
-      boolean dynamicInput, boolean withMetadata) {
+      boolean dynamicInput, boolean dynamicBatch, boolean withMetadata) {
+    this.dynamicBatch = dynamicBatch;
     this.family = family;
     this.inputWidth = inputWidth;
     this.inputHeight = inputHeight;
@@ -92,6 +94,15 @@ public final class SyntheticDetector {
   /** {@return whether input height and width (and the outputs' N dim) are symbolic} */
   public boolean dynamicInput() {
     return dynamicInput;
+  }
+
+  /**
+   * Tells whether the batch dimension is symbolic ({@code "batch"}), so several images run per call.
+   *
+   * @return true for a dynamic batch
+   */
+  public boolean dynamicBatch() {
+    return dynamicBatch;
   }
 
   /** {@return the number of grid columns, {@code inputWidth / cell}} */
@@ -211,14 +222,15 @@ public final class SyntheticDetector {
     Object w = dynamicInput ? "width" : (Object) inputWidth;
     Object n = dynamicInput ? "anchors" : (Object) anchors();
     String input = inputName();
-    g.input(input, 1, 3, h, w);
+    Object b = dynamicBatch ? "batch" : (Object) 1;
+    g.input(input, b, 3, h, w);
 
     int gw = gridWidth();
     int gh = gridHeight();
     int cells = gw * gh;
     g.node("AveragePool", "pooled", new String[] {input},
         Map.of("kernel_shape", new long[] {cell, cell}, "strides", new long[] {cell, cell}));
-    g.int64s("means_shape", new long[] {1, 3, cells}, 3);
+    g.int64s("means_shape", new long[] {dynamicBatch ? -1 : 1, 3, cells}, 3);
     String means = g.node("Reshape", "means", "pooled", "means_shape");
 
     switch (family) {
@@ -233,8 +245,16 @@ public final class SyntheticDetector {
           boxes[3 * cells + i] = cell;
         }
         g.floats("boxes_cxcywh", boxes, 1, 4, cells);
-        g.node("Concat", "output0", new String[] {"boxes_cxcywh", means}, Map.of("axis", 1L));
-        g.output("output0", 1, 4 + CLASSES, n);
+        String boxesFor = "boxes_cxcywh";
+        if (dynamicBatch) {
+          // broadcast the constant boxes to the batch: zeros [B, 1, N] + boxes [1, 4, N] -> [B, 4, N]
+          g.node("ReduceMean", "means_1", new String[] {means}, Map.of("axes", new long[] {1}, "keepdims", 1L));
+          g.floats("zero", new float[] {0f}, 1);
+          g.node("Mul", "zeros_b", "means_1", "zero");
+          boxesFor = g.node("Add", "boxes_b", "zeros_b", "boxes_cxcywh");
+        }
+        g.node("Concat", "output0", new String[] {boxesFor, means}, Map.of("axis", 1L));
+        g.output("output0", b, 4 + CLASSES, n);
       }
       case YOLOV5 -> {
         // [1, N, 5] of cx, cy, w, h, obj=1 then the transposed means -> [1, N, 8].
@@ -339,6 +359,7 @@ public final class SyntheticDetector {
     private int height;
     private int cell;
     private boolean dynamicInput;
+    private boolean dynamicBatch;
     private @Nullable Boolean metadata;
 
     private Builder(SyntheticFamily family) {
@@ -385,6 +406,17 @@ public final class SyntheticDetector {
     }
 
     /**
+     * Makes the batch dimension symbolic, so the model runs several images per call (YOLOV8 only).
+     *
+     * @param dynamicBatch true for a symbolic batch dimension
+     * @return this builder
+     */
+    public Builder dynamicBatch(boolean dynamicBatch) {
+      this.dynamicBatch = dynamicBatch;
+      return this;
+    }
+
+    /**
      * Adds or omits the family's {@code metadata_props}. By default YOLOV8, YOLOV5 and END2END
      * have them (as real exports do) and YOLOX and SSD do not; SSD never has any.
      *
@@ -417,7 +449,10 @@ public final class SyntheticDetector {
       boolean withMetadata = metadata != null
           ? metadata
           : family != SyntheticFamily.YOLOX && family != SyntheticFamily.SSD;
-      return new SyntheticDetector(family, width, height, cell, dynamicInput, withMetadata);
+      if (dynamicBatch && family != SyntheticFamily.YOLOV8) {
+        throw new IllegalArgumentException("dynamicBatch is supported for YOLOV8 only, not " + family);
+      }
+      return new SyntheticDetector(family, width, height, cell, dynamicInput, dynamicBatch, withMetadata);
     }
   }
 }

@@ -54,6 +54,7 @@ public final class SyntheticVideo {
   private final String codec;
   private final int gopSize;
   private final int bFrames;
+  private final boolean variableFrameRate;
 
   private SyntheticVideo(Builder b) {
     this.width = b.width;
@@ -64,6 +65,7 @@ public final class SyntheticVideo {
     this.codec = b.codec;
     this.gopSize = b.gopSize;
     this.bFrames = b.bFrames;
+    this.variableFrameRate = b.variableFrameRate;
   }
 
   /**
@@ -133,7 +135,27 @@ public final class SyntheticVideo {
    * @return the timestamp in milliseconds
    */
   public double ptsMs(long frameId) {
-    return frameId * 1000.0 / frameRate;
+    return ticks(frameId) * 1000.0 / frameRate;
+  }
+
+  /**
+   * Returns a frame's presentation time in ticks of {@code 1 / frameRate}: {@code f} at a constant
+   * rate; with a variable frame rate {@code f + f / 3} (frame gaps of 1, 1, 2, 1, 1, 2, ... ticks).
+   *
+   * @param frameId the frame
+   * @return the tick
+   */
+  public long ticks(long frameId) {
+    return variableFrameRate ? frameId + frameId / 3 : frameId;
+  }
+
+  /**
+   * Tells whether frames are spaced irregularly (see {@link #ticks}).
+   *
+   * @return true for a variable frame rate
+   */
+  public boolean variableFrameRate() {
+    return variableFrameRate;
   }
 
   /**
@@ -262,7 +284,7 @@ public final class SyntheticVideo {
       ByteBuffer buf = (ByteBuffer) frame.image[0];
       for (int f = 0; f < frames; f++) {
         render(f, buf, frame.imageStride);
-        rec.setFrameNumber(f);
+        rec.setFrameNumber((int) ticks(f));
         rec.record(frame, AV_PIX_FMT_BGR24);
       }
       rec.stop();
@@ -341,7 +363,7 @@ public final class SyntheticVideo {
   public String toString() {
     return "SyntheticVideo[" + width + "x" + height + ", " + frames + " frames @ " + frameRate
         + " fps, objectSize=" + objectSize + ", codec=" + codec + ", gop=" + gopSize + ", bFrames="
-        + bFrames + "]";
+        + bFrames + (variableFrameRate ? ", vfr" : "") + "]";
   }
 
   /**
@@ -358,6 +380,7 @@ public final class SyntheticVideo {
     private String codec = "mpeg4";
     private int gopSize = 12;
     private int bFrames = 0;
+    private boolean variableFrameRate;
 
     private Builder() {}
 
@@ -427,6 +450,17 @@ public final class SyntheticVideo {
      */
     public Builder gopSize(int gopSize) {
       this.gopSize = gopSize;
+      return this;
+    }
+
+    /**
+     * Spaces frames irregularly: frame {@code f} at tick {@code f + f / 3} of {@code 1 / frameRate}.
+     *
+     * @param variableFrameRate true for a variable frame rate
+     * @return this builder
+     */
+    public Builder variableFrameRate(boolean variableFrameRate) {
+      this.variableFrameRate = variableFrameRate;
       return this;
     }
 
