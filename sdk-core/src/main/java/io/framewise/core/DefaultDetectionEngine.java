@@ -111,8 +111,8 @@ public final class DefaultDetectionEngine implements DetectionEngine {
       if (info.declaredFrames() > decoded + failedFrames) {
         long missing = info.declaredFrames() - decoded - failedFrames;
         failedFrames += missing;
-        errors.add("FW-106", "the stream ended after " + decoded + " decoded frame(s) but the container declares "
-            + info.declaredFrames() + ": the file is probably truncated", null, null);
+        errors.add("FW-106", "the stream holds " + (decoded + failedFrames - missing) + " frame(s) but the container declares "
+            + info.declaredFrames() + ": the file is probably truncated or damaged", null, null);
       }
       DetectionSummary summary = new DetectionSummary(decoded + failedFrames, processor.processed(), failedFrames,
           processor.detections(), failedFrames == 0 && errors.isEmpty(), errors.snapshot());

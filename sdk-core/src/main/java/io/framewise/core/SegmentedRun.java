@@ -124,6 +124,15 @@ final class SegmentedRun {
         }
       }
       tracker.finished(framesCovered.get());
+      long declared = index.info().declaredFrames();
+      if (declared > index.totalFrames()) {
+        // the demuxer delivered fewer packets than the container declares (cut or damaged file)
+        long missing = declared - index.totalFrames();
+        decoded += missing;
+        failed += missing;
+        errors.add("FW-106", "the stream holds " + index.totalFrames() + " frame(s) but the container declares " + declared
+            + ": the file is probably truncated or damaged", null, null);
+      }
       DetectionSummary summary = new DetectionSummary(decoded, processed, failed, detections,
           failed == 0 && errors.isEmpty(), errors.snapshot());
       writer.end(summary);

@@ -214,6 +214,75 @@ class ChunkedPipelineTest {
   }
 
   @Test
+  void damagedAvi_lostFramesReportedTheSameWayChunkedOrNot() throws Exception {
+    Path avi = SyntheticVideo.builder().frames(40).gopSize(10).build().write(dir.resolve("damage.avi"));
+    byte[] bytes = java.nio.file.Files.readAllBytes(avi);
+    int at = bytes.length * 6 / 10;
+    java.util.Arrays.fill(bytes, at, at + 3000, (byte) 0); // the demuxer resyncs past three frames
+    Path broken = java.nio.file.Files.write(dir.resolve("damaged.avi"), bytes);
+    ByteArrayOutputStream plain = new ByteArrayOutputStream();
+    DetectionSummary summary = VideoDetector.open(broken).model(model).writeJson(plain);
+    assertThat(summary.complete()).isFalse();
+    assertThat(summary.framesFailed()).isEqualTo(3);
+    assertThat(summary.errors()).singleElement().satisfies(e -> assertThat(e.code()).isEqualTo("FW-106"));
+    assertThat(json(broken, model, j -> j.chunkSize(Duration.ofSeconds(1)).parallelism(2)))
+        .isEqualTo(json(broken, model, j -> j));
+  }
+
+  @Test
+  void segmentDecodingFewerFramesThanIndexed_isReported() throws Exception {
+    // A decoder provider whose index promises one frame more in the second segment than the file holds.
+    FfmpegDecoderProvider real = new FfmpegDecoderProvider();
+    io.framewise.spi.VideoDecoderProvider lying = new io.framewise.spi.VideoDecoderProvider() {
+      @Override
+      public String name() {
+        return "ffmpeg-off-by-one-index";
+      }
+
+      @Override
+      public io.framewise.spi.VideoDecoder open(Path video) {
+        return real.open(video);
+      }
+
+      @Override
+      public boolean supportsSegments() {
+        return true;
+      }
+
+      @Override
+      public VideoIndex index(Path video, PipelineOptions options) throws IOException {
+        VideoIndex i = real.index(video, options);
+        List<VideoIndex.Segment> segs = new ArrayList<>();
+        long shift = 0;
+        for (VideoIndex.Segment s : i.segments()) {
+          int[] gops = s.gopFrames();
+          if (s.index() == 1) {
+            gops[gops.length - 1]++;
+          }
+          long count = s.frameCount() + (s.index() == 1 ? 1 : 0);
+          segs.add(new VideoIndex.Segment(s.index(), s.firstFrameId() + shift, count, s.startPts(), s.endPts(), s.startDts(), s.bytes(), gops));
+          shift += count - s.frameCount();
+        }
+        return new VideoIndex(i.info(), i.totalFrames() + 1, i.basePts(), segs);
+      }
+
+      @Override
+      public io.framewise.spi.VideoDecoder openSegment(Path video, VideoIndex index, VideoIndex.Segment segment, boolean keys)
+          throws IOException {
+        return real.openSegment(video, index, segment, keys);
+      }
+    };
+    DetectionSummary summary = VideoDetector.open(bframesFile).model(model).decoder(lying).chunkSize(Duration.ofSeconds(2))
+        .run(f -> {});
+    assertThat(summary.complete()).isFalse();
+    assertThat(summary.errors()).anySatisfy(e -> {
+      assertThat(e.code()).isEqualTo("FW-107");
+      assertThat(e.message()).contains("segment 1").contains("the index promised");
+    });
+    assertThat(summary.framesFailed()).isEqualTo(1);
+  }
+
+  @Test
   void caches_shareSessionsAndIndexes() throws Exception {
     ModelCache.clear();
     try (ModelAdapter a = new OnnxModelAdapterProvider().open(ModelSpec.of(model));
