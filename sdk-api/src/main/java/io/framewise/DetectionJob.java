@@ -341,6 +341,7 @@ public final class DetectionJob {
     Objects.requireNonNull(file, "file");
     Path target = file.toAbsolutePath();
     Path dir = target.getParent();
+    deleteStaleParts(dir, target.getFileName().toString());
     Path tmp;
     try {
       // createFile (not createTempFile) so the finished file gets the usual permissions (umask), not 0600
@@ -394,6 +395,31 @@ public final class DetectionJob {
     Objects.requireNonNull(listener, "listener");
     JobConfig config = start();
     return engine().run(config, new ListenerWriter(listener));
+  }
+
+  /**
+   * Removes temporary files an earlier run for the same output left when its process was killed
+   * (older than a minute, so a concurrent writer's file is left alone).
+   */
+  private static void deleteStaleParts(Path dir, String name) {
+    String prefix = "." + name + ".";
+    long cutoff = System.currentTimeMillis() - 60_000;
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      files.filter(p -> {
+        String n = p.getFileName().toString();
+        return n.startsWith(prefix) && n.endsWith(".part");
+      }).forEach(p -> {
+        try {
+          if (Files.getLastModifiedTime(p).toMillis() < cutoff) {
+            Files.deleteIfExists(p);
+          }
+        } catch (IOException ignored) {
+          // best effort
+        }
+      });
+    } catch (IOException ignored) {
+      // best effort: the directory is checked again when the temporary file is created
+    }
   }
 
   private JobConfig start() {

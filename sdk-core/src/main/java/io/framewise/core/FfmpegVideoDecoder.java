@@ -23,14 +23,11 @@ import static org.bytedeco.ffmpeg.global.avformat.avformat_open_input;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EAGAIN;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
-import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_ERROR;
 import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_NONE;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
-import static org.bytedeco.ffmpeg.global.avutil.av_log_get_level;
-import static org.bytedeco.ffmpeg.global.avutil.av_log_set_level;
 import static org.bytedeco.ffmpeg.global.avutil.av_strerror;
 import static org.bytedeco.ffmpeg.global.swscale.SWS_BILINEAR;
 import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
@@ -77,8 +74,6 @@ import org.jspecify.annotations.Nullable;
  */
 final class FfmpegVideoDecoder implements VideoDecoder {
 
-  private static volatile boolean logLevelSet;
-
   private Container c;
   private final AVCodecContext codec;
   private final AVPacket packet;
@@ -115,6 +110,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
   private boolean flushing;
   private boolean finished;
   private long lastPtsTb = AV_NOPTS_VALUE;
+  private long lastReadPts = AV_NOPTS_VALUE;
   private boolean closed;
   private boolean endChecked;
 
@@ -190,6 +186,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
     final AVRational timeBase;
     final VideoInfo info;
     final double videoDurationMs;
+    private volatile String demuxError;
     private boolean closed;
 
     private Container(Path path, AVFormatContext format, int streamIndex, VideoInfo info) {
@@ -209,9 +206,23 @@ final class FfmpegVideoDecoder implements VideoDecoder {
       }
     }
 
+    /** Records the first error logged while this container was being read. */
+    void logged(String line) {
+      if (demuxError == null) {
+        demuxError = line;
+      }
+    }
+
+    /** Returns (and forgets) an error the demuxer logged since the last call, or null. */
+    String takeDemuxError() {
+      String e = demuxError;
+      demuxError = null;
+      return e;
+    }
+
     static Container open(Path path, boolean forDecoding) {
       checkFile(path);
-      quietFfmpeg();
+      FfmpegLog.install();
       AVFormatContext format = new AVFormatContext(null);
       int ret = avformat_open_input(format, path.toString(), null, null);
       if (ret < 0) {
@@ -285,19 +296,6 @@ final class FfmpegVideoDecoder implements VideoDecoder {
     }
   }
 
-  /** FFmpeg logs at INFO by default to stderr; errors reach the caller as exceptions instead. */
-  private static void quietFfmpeg() {
-    if (!logLevelSet) {
-      synchronized (FfmpegVideoDecoder.class) {
-        if (!logLevelSet && Boolean.parseBoolean(System.getProperty("framewise.ffmpeg.quiet", "true"))
-            && av_log_get_level() > AV_LOG_ERROR) {
-          av_log_set_level(AV_LOG_ERROR - 8); // AV_LOG_FATAL: decode errors surface through return codes
-        }
-        logLevelSet = true;
-      }
-    }
-  }
-
   static String errorText(int code) {
     try (BytePointer buf = new BytePointer(256)) {
       buf.fill(0);
@@ -364,7 +362,12 @@ final class FfmpegVideoDecoder implements VideoDecoder {
         checkEnd();
         return null;
       }
-      ret = av_read_frame(c.format, packet);
+      FfmpegLog.reading(c::logged);
+      try {
+        ret = av_read_frame(c.format, packet);
+      } finally {
+        FfmpegLog.endReading();
+      }
       if (ret < 0) {
         flushing = true;
         avcodec_send_packet(codec, null);
@@ -383,6 +386,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
         long pktPts = packet.pts() != AV_NOPTS_VALUE ? packet.pts() : packet.dts();
         boolean key = (packet.flags() & AV_PKT_FLAG_KEY) != 0;
         if (!atStart) {
+          c.takeDemuxError(); // damage before the segment's key frame belongs to the previous segment
           if (key && pktPts == segStart) {
             atStart = true;
           } else {
@@ -405,15 +409,26 @@ final class FfmpegVideoDecoder implements VideoDecoder {
             continue;
           }
         }
+        boolean ours = pktPts == AV_NOPTS_VALUE || (pktPts >= segStart && pktPts < segEnd);
+        // Damage is reported by the decoder that was reading when it occurred: the one whose packet comes
+        // after it, or the one whose last packet came before it (the damage then ends its range).
+        boolean damageOurs = ours || (lastReadPts != AV_NOPTS_VALUE && lastReadPts >= segStart && lastReadPts < segEnd);
+        String damage = c.takeDemuxError();
+        lastReadPts = pktPts;
         ret = avcodec_send_packet(codec, packet);
         if (ret < 0 && ret != AVERROR_EAGAIN()) {
-          if (pktPts != AV_NOPTS_VALUE && (pktPts < segStart || pktPts >= segEnd)) {
+          if (!ours) {
             continue; // a frame of a neighbouring segment: not ours to report
           }
           if (pktPts != AV_NOPTS_VALUE) {
             addFailed(pktPts);
           }
           throw new FrameDecodeException("packet failed to decode: " + errorText(ret), ptsMicros(pktPts), 1, null);
+        }
+        if (damage != null && damageOurs) {
+          // The demuxer skipped damaged data before this packet: frames may be missing there.
+          throw new FrameDecodeException("FW-109", "the container's data is damaged before this point (frames may be missing): "
+              + damage, ptsMicros(pktPts), 0, null);
         }
       } finally {
         av_packet_unref(packet);

@@ -49,6 +49,7 @@ final class SegmentedRun {
   private final ResultWriter writer;
   private final PipelineOptions options;
   private final AtomicLong framesCovered = new AtomicLong();
+  private volatile boolean cancelled;
 
   private VideoIndex index;
   private Budget budget;
@@ -145,11 +146,32 @@ final class SegmentedRun {
       throw new DetectorIOException(null, "cannot write results for " + video, e);
     } finally {
       if (pool != null) {
+        cancelled = true;
         pool.shutdownNow();
+        awaitWorkers(pool);
       }
       if (ownSpillDir) {
         deleteQuietly(spillDir);
       }
+    }
+  }
+
+  /** Waits for workers to stop after a job ends, so none writes into the spill or checkpoint directory later. */
+  private static void awaitWorkers(ExecutorService pool) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        if (pool.awaitTermination(60, TimeUnit.SECONDS)) {
+          break;
+        }
+        LOG.warn("segment workers still running 60 s after the job ended");
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -185,10 +207,16 @@ final class SegmentedRun {
     }
     Throwable last = null;
     for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      if (cancelled || Thread.currentThread().isInterrupted()) {
+        return new Outcome(file, new java.util.concurrent.CancellationException("the job ended"));
+      }
       try {
         decodeSegment(segment, file);
         return new Outcome(file, null);
       } catch (IOException | RuntimeException e) {
+        if (cancelled || Thread.currentThread().isInterrupted()) {
+          return new Outcome(file, e); // the job ended: not a segment failure, no retry
+        }
         last = e;
         LOG.warn("segment {} (frames {}..{}) failed on attempt {} of {}: {}", segment.index(), segment.firstFrameId(),
             segment.lastFrameId(), attempt, MAX_ATTEMPTS, oneLine(e));

@@ -94,8 +94,11 @@ final class SpillFile {
     @Override
     public void close() throws IOException {
       if (!committed) {
-        out.close();
-        Files.deleteIfExists(tmp);
+        try {
+          out.close();
+        } finally {
+          Files.deleteIfExists(tmp);
+        }
       }
     }
   }

@@ -64,6 +64,52 @@ final class LoadedModel {
     this.outputNames = layout.boxesOutput() == null ? Set.of(layout.output()) : Set.of(layout.output(), layout.boxesOutput());
   }
 
+  private static volatile OrtEnvironment environment;
+
+  /**
+   * Creates ONNX Runtime's environment once, on a thread with a large stack: ONNX Runtime 1.29 parses
+   * {@code /proc/self/cmdline} recursively while creating it and overflows an ordinary thread's stack
+   * (a silent SIGSEGV) when the command line is a few KB long, as with a long {@code -cp}.
+   */
+  static OrtEnvironment environment() {
+    OrtEnvironment env = environment;
+    if (env != null) {
+      return env;
+    }
+    synchronized (LoadedModel.class) {
+      if (environment == null) {
+        OrtEnvironment[] made = new OrtEnvironment[1];
+        RuntimeException[] failed = new RuntimeException[1];
+        Thread t = new Thread(null, () -> {
+          try {
+            made[0] = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+          } catch (RuntimeException e) {
+            failed[0] = e;
+          }
+        }, "framewise-ort-init", 64L << 20);
+        t.setDaemon(true);
+        t.start();
+        boolean interrupted = false;
+        while (true) {
+          try {
+            t.join();
+            break;
+          } catch (InterruptedException e) {
+            interrupted = true;
+          }
+        }
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+        if (failed[0] != null) {
+          throw failed[0];
+        }
+        environment = made[0];
+      }
+      return environment;
+    }
+  }
+
   /** Takes a reference; false when the model was already closed (the caller loads it again). */
   synchronized boolean retain() {
     if (closed) {
@@ -107,7 +153,7 @@ final class LoadedModel {
     } catch (IOException e) {
       throw new ModelException("FW-200", path, "cannot read the model file: " + e.getMessage(), e);
     }
-    OrtEnvironment env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+    OrtEnvironment env = environment();
     OrtSession session;
     String device;
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {

@@ -1,7 +1,6 @@
 package io.framewise.gpu;
 
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.framewise.BoundingBox;
@@ -82,7 +81,7 @@ final class OnnxModelAdapter implements ModelAdapter {
     ModelInfo info = model.info;
     List<List<Candidate>> candidates = new ArrayList<>(n);
     float conf = (float) params.confidence();
-    try (OnnxTensor tensor = OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), input,
+    try (OnnxTensor tensor = OnnxTensor.createTensor(LoadedModel.environment(), input,
             new long[] {n, 3, info.inputHeight(), info.inputWidth()});
         OrtSession.Result result = model.session.run(Map.of(model.inputName, tensor), model.outputNames)) {
       OnnxTensor out = (OnnxTensor) result.get(model.layout.output()).orElseThrow();

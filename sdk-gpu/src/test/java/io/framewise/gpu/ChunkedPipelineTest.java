@@ -230,6 +230,27 @@ class ChunkedPipelineTest {
   }
 
   @Test
+  void damagedMatroska_demuxerSkippingDataIsReported_sameWayChunkedOrNot() throws Exception {
+    Path mkv = SyntheticVideo.builder().frames(40).gopSize(10).build().write(dir.resolve("damage.mkv"));
+    byte[] bytes = java.nio.file.Files.readAllBytes(mkv);
+    int at = bytes.length * 6 / 10;
+    java.util.Arrays.fill(bytes, at, at + 3000, (byte) 0); // Matroska declares no frame count: the demuxer resyncs
+    Path broken = java.nio.file.Files.write(dir.resolve("damaged.mkv"), bytes);
+    DetectionSummary summary = VideoDetector.open(broken).model(model).confidence(0.5).writeJson(new ByteArrayOutputStream());
+    assertThat(summary.framesProcessed()).isLessThan(40);
+    assertThat(summary.complete()).isFalse();
+    assertThat(summary.errors()).anySatisfy(e -> assertThat(e.code()).isEqualTo("FW-109"));
+    // Chunked: the same report. (Not the same bytes: after the damage, a sequential decoder goes on from
+    // broken references while a segment restarts at its key frame, so the pixels differ.)
+    ByteArrayOutputStream chunked = new ByteArrayOutputStream();
+    DetectionSummary c = VideoDetector.open(broken).model(model).confidence(0.5).chunkSize(Duration.ofSeconds(1)).parallelism(2)
+        .writeJson(chunked);
+    assertThat(c.complete()).isFalse();
+    assertThat(c.framesProcessed()).isEqualTo(summary.framesProcessed());
+    assertThat(c.errors()).isEqualTo(summary.errors());
+  }
+
+  @Test
   void segmentDecodingFewerFramesThanIndexed_isReported() throws Exception {
     // A decoder provider whose index promises one frame more in the second segment than the file holds.
     FfmpegDecoderProvider real = new FfmpegDecoderProvider();

@@ -2,6 +2,7 @@ package io.framewise.samples.cli;
 
 import io.framewise.MediaException;
 import io.framewise.ModelException;
+import io.framewise.ResourceLimitException;
 import io.framewise.VideoDetectorException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -128,7 +129,12 @@ public final class FramewiseCli implements Callable<Integer> {
       s.endProgressLine();
     }
     boolean verbose = cmd.getCommand() instanceof Streams s && s.verbose();
-    err.println("framewise: " + oneLine(e));
+    String line = oneLine(e);
+    if (e instanceof ResourceLimitException) {
+      // The SDK names its own settings; say which options set them here.
+      line += "; options: maxHeap is --max-heap, batchSize --batch, parallelism --parallelism";
+    }
+    err.println("framewise: " + line);
     if (verbose) {
       e.printStackTrace(err);
     }
