@@ -48,39 +48,18 @@ class DetectPipelineOptionsTest {
     videoFile = SyntheticVideo.builder().frames(FRAMES).gopSize(10).build().write(shared.resolve("gop10.mp4"));
     modelFile = SyntheticDetector.builder(SyntheticFamily.YOLOV8).build().write(shared.resolve("squares.onnx"));
     Path json = shared.resolve("plain.json");
-    Result r = run("detect", videoFile.toString(), "--model", modelFile.toString(), "--out", json.toString());
+    CliRun r = CliRun.of("detect", videoFile.toString(), "--model", modelFile.toString(), "--out", json.toString());
     assertThat(r.exitCode()).as(r.err()).isZero();
     plain = Files.readAllBytes(json);
   }
 
-  record Result(int exitCode, String out, String err) {
-    String[] errLines() {
-      return err.strip().split("\\R");
-    }
-  }
 
-  private static Result run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream realErr = System.err;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      System.setErr(e);
-      int code;
-      try {
-        code = FramewiseCli.run(o, e, args);
-      } finally {
-        System.setErr(realErr);
-      }
-      return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-  }
 
-  private Result detect(Path json, String... options) {
+  private CliRun detect(Path json, String... options) {
     List<String> args = new ArrayList<>(List.of("detect", videoFile.toString(), "--model", modelFile.toString(),
         "--out", json.toString()));
     args.addAll(List.of(options));
-    return run(args.toArray(String[]::new));
+    return CliRun.of(args.toArray(String[]::new));
   }
 
   private static List<Long> frameIds(Path json) throws IOException {
@@ -94,7 +73,7 @@ class DetectPipelineOptionsTest {
   @Test
   void chunkSizeAndParallelism_giveByteIdenticalJson() throws IOException {
     Path json = tmp.resolve("chunked.json");
-    Result r = detect(json, "--chunk-size", "2s", "--parallelism", "2");
+    CliRun r = detect(json, "--chunk-size", "2s", "--parallelism", "2");
 
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(Files.readAllBytes(json)).isEqualTo(plain);
@@ -103,7 +82,7 @@ class DetectPipelineOptionsTest {
   @Test
   void chunkSizeInBytes_givesByteIdenticalJson() throws IOException {
     Path json = tmp.resolve("chunked.json");
-    Result r = detect(json, "--chunk-size", "16KiB", "--batch", "2", "--max-heap", "1GiB");
+    CliRun r = detect(json, "--chunk-size", "16KiB", "--batch", "2", "--max-heap", "1GiB");
 
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(Files.readAllBytes(json)).isEqualTo(plain);
@@ -112,7 +91,7 @@ class DetectPipelineOptionsTest {
   @Test
   void stride_processesEveryNthFrame() throws IOException {
     Path json = tmp.resolve("stride.json");
-    Result r = detect(json, "--stride", "5");
+    CliRun r = detect(json, "--stride", "5");
 
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(frameIds(json)).isEqualTo(LongStream.range(0, FRAMES).filter(f -> f % 5 == 0).boxed().toList());
@@ -122,7 +101,7 @@ class DetectPipelineOptionsTest {
   @Test
   void keyframesOnly_processesTheKeyFrames() throws IOException {
     Path json = tmp.resolve("keyframes.json");
-    Result r = detect(json, "--keyframes-only");
+    CliRun r = detect(json, "--keyframes-only");
 
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(frameIds(json)).containsExactly(0L, 10L, 20L, 30L, 40L, 50L);
@@ -132,7 +111,7 @@ class DetectPipelineOptionsTest {
   void checkpointDir_sameJsonAndNoSegmentsLeft() throws IOException {
     Path json = tmp.resolve("checkpointed.json");
     Path checkpoint = tmp.resolve("journal");
-    Result r = detect(json, "--chunk-size", "2s", "--checkpoint-dir", checkpoint.toString());
+    CliRun r = detect(json, "--chunk-size", "2s", "--checkpoint-dir", checkpoint.toString());
 
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(Files.readAllBytes(json)).isEqualTo(plain);
@@ -144,7 +123,7 @@ class DetectPipelineOptionsTest {
   @Test
   void maxHeapTooSmall_exits1SayingWhatToChange() {
     Path json = tmp.resolve("never.json");
-    Result r = detect(json, "--max-heap", "1MiB");
+    CliRun r = detect(json, "--max-heap", "1MiB");
 
     assertThat(r.exitCode()).as(r.err()).isEqualTo(FramewiseCli.FAILURE);
     assertThat(r.errLines()).filteredOn(l -> l.startsWith("framewise: ")).hasSize(1); // besides the SDK's log lines
@@ -167,7 +146,7 @@ class DetectPipelineOptionsTest {
       "--stride|-1"})
   void badValue_isAUsageError(String option, String value) {
     Path json = tmp.resolve("never.json");
-    Result r = detect(json, option, value);
+    CliRun r = detect(json, option, value);
 
     assertThat(r.exitCode()).as(r.err()).isEqualTo(FramewiseCli.USAGE);
     assertThat(r.errLines()[0]).startsWith("framewise: ").contains(option).contains(value);
@@ -177,7 +156,7 @@ class DetectPipelineOptionsTest {
 
   @Test
   void chunkSize_bananaSaysWhatIsExpected() {
-    Result r = detect(tmp.resolve("never.json"), "--chunk-size", "banana");
+    CliRun r = detect(tmp.resolve("never.json"), "--chunk-size", "banana");
 
     assertThat(r.exitCode()).isEqualTo(FramewiseCli.USAGE);
     assertThat(r.errLines()[0]).isEqualTo("framewise: Invalid value for option '--chunk-size': 'banana' is neither "
@@ -217,7 +196,7 @@ class DetectPipelineOptionsTest {
 
   @Test
   void help_describesTheNewOptions() {
-    Result help = run("detect", "--help");
+    CliRun help = CliRun.of("detect", "--help");
 
     assertThat(help.exitCode()).isZero();
     assertThat(help.out()).contains("--chunk-size=SIZE").contains("--max-heap=SIZE").contains("--parallelism=N")

@@ -42,39 +42,16 @@ class FramewiseCliTest {
     modelFile = SyntheticDetector.builder(SyntheticFamily.YOLOV8).build().write(shared.resolve("squares.onnx"));
   }
 
-  /** What a run printed, and its exit code. */
-  record Result(int exitCode, String out, String err) {
-    String[] errLines() {
-      return err.strip().split("\\R");
-    }
-  }
 
-  /** Runs the CLI; System.err is captured too, so log lines count as stderr. */
-  private static Result run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream realErr = System.err;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      System.setErr(e);
-      int code;
-      try {
-        code = FramewiseCli.run(o, e, args);
-      } finally {
-        System.setErr(realErr);
-      }
-      return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-  }
 
-  private static void assertNoStackTrace(Result r) {
+  private static void assertNoStackTrace(CliRun r) {
     assertThat(r.err()).doesNotContain("\tat ").doesNotContain("Exception");
   }
 
   @Test
   void demoFindsEveryObject() throws IOException {
     Path json = tmp.resolve("demo.json");
-    Result r = run("demo", "--out", json.toString());
+    CliRun r = CliRun.of("demo", "--out", json.toString());
 
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.out()).contains("Framewise demo: 60 frames").contains("missed: 0").contains("false detections: 0")
@@ -92,7 +69,7 @@ class FramewiseCliTest {
   @Test
   void detectWritesTheJsonToOut() throws IOException {
     Path json = tmp.resolve("out.json");
-    Result r = run("detect", videoFile.toString(), "--model", modelFile.toString(), "--out", json.toString());
+    CliRun r = CliRun.of("detect", videoFile.toString(), "--model", modelFile.toString(), "--out", json.toString());
 
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.out()).isEmpty();
@@ -106,7 +83,7 @@ class FramewiseCliTest {
 
   @Test
   void detectWritesTheJsonToStdoutWithOptions() throws IOException {
-    Result r = run("detect", videoFile.toString(), "--model", modelFile.toString(), "--format", "YOLOv8",
+    CliRun r = CliRun.of("detect", videoFile.toString(), "--model", modelFile.toString(), "--format", "YOLOv8",
         "--conf", "0.5", "--iou", "0.3");
 
     assertThat(r.exitCode()).as(r.err()).isZero();
@@ -119,7 +96,7 @@ class FramewiseCliTest {
   void labelsFileOverridesTheModelMetadata() throws IOException {
     Path labels = Files.writeString(tmp.resolve("labels.txt"), "rot\ngruen\nblau\n");
     Path json = tmp.resolve("out.json");
-    Result r = run("detect", videoFile.toString(), "--model", modelFile.toString(), "--labels", labels.toString(),
+    CliRun r = CliRun.of("detect", videoFile.toString(), "--model", modelFile.toString(), "--labels", labels.toString(),
         "--out", json.toString());
 
     assertThat(r.exitCode()).as(r.err()).isZero();
@@ -130,7 +107,7 @@ class FramewiseCliTest {
   @Test
   void missingVideoIsOneLineWithTheFileAndCode() {
     Path missing = tmp.resolve("missing.mp4");
-    Result r = run("detect", missing.toString(), "--model", modelFile.toString());
+    CliRun r = CliRun.of("detect", missing.toString(), "--model", modelFile.toString());
 
     assertThat(r.exitCode()).isEqualTo(FramewiseCli.MEDIA);
     assertThat(r.errLines()).hasSize(1);
@@ -140,7 +117,7 @@ class FramewiseCliTest {
 
   @Test
   void verboseAddsTheStackTrace() {
-    Result r = run("detect", tmp.resolve("missing.mp4").toString(), "--model", modelFile.toString(), "--verbose");
+    CliRun r = CliRun.of("detect", tmp.resolve("missing.mp4").toString(), "--model", modelFile.toString(), "--verbose");
 
     assertThat(r.exitCode()).isEqualTo(FramewiseCli.MEDIA);
     assertThat(r.err()).contains("framewise: ").contains("FW-100").contains("\tat ");
@@ -149,7 +126,7 @@ class FramewiseCliTest {
   @Test
   void emptyVideoIsAMediaError() throws IOException {
     Path empty = Files.createFile(tmp.resolve("empty.mp4"));
-    Result r = run("detect", empty.toString(), "--model", modelFile.toString());
+    CliRun r = CliRun.of("detect", empty.toString(), "--model", modelFile.toString());
 
     assertThat(r.exitCode()).isEqualTo(FramewiseCli.MEDIA);
     assertThat(r.errLines()).hasSize(1);
@@ -160,7 +137,7 @@ class FramewiseCliTest {
   @Test
   void randomBytesAreAnInvalidModel() throws IOException {
     Path model = randomModel();
-    Result r = run("detect", videoFile.toString(), "--model", model.toString());
+    CliRun r = CliRun.of("detect", videoFile.toString(), "--model", model.toString());
 
     assertThat(r.exitCode()).isEqualTo(FramewiseCli.MODEL);
     assertThat(r.errLines()).hasSize(1);
@@ -174,7 +151,7 @@ class FramewiseCliTest {
     byte[] bytes = Files.readAllBytes(avi);
     Path truncated = Files.write(tmp.resolve("truncated.avi"), java.util.Arrays.copyOf(bytes, bytes.length * 6 / 10));
     Path json = tmp.resolve("out.json");
-    Result r = run("detect", truncated.toString(), "--model", modelFile.toString(), "--out", json.toString());
+    CliRun r = CliRun.of("detect", truncated.toString(), "--model", modelFile.toString(), "--out", json.toString());
 
     assertThat(r.exitCode()).as(r.err()).isEqualTo(FramewiseCli.MEDIA);
     assertThat(r.err()).contains("INCOMPLETE");
@@ -187,7 +164,7 @@ class FramewiseCliTest {
     Path out = tmp.resolve("result.json");
     String v = broken.equals("video") ? tmp.resolve("missing.mp4").toString() : videoFile.toString();
     String m = broken.equals("model") ? randomModel().toString() : modelFile.toString();
-    Result r = run("detect", v, "--model", m, "--out", out.toString());
+    CliRun r = CliRun.of("detect", v, "--model", m, "--out", out.toString());
 
     assertThat(r.exitCode()).isIn(FramewiseCli.MEDIA, FramewiseCli.MODEL);
     assertThat(out).doesNotExist();
@@ -198,7 +175,7 @@ class FramewiseCliTest {
 
   @Test
   void unknownFormatIsAUsageError() {
-    Result r = run("detect", videoFile.toString(), "--model", modelFile.toString(), "--format", "yolov99");
+    CliRun r = CliRun.of("detect", videoFile.toString(), "--model", modelFile.toString(), "--format", "yolov99");
 
     assertThat(r.exitCode()).isEqualTo(FramewiseCli.USAGE);
     assertThat(r.err()).contains("yolov99").contains("yolov8");
@@ -206,7 +183,7 @@ class FramewiseCliTest {
 
   @Test
   void missingModelOptionIsAUsageError() {
-    Result r = run("detect", videoFile.toString());
+    CliRun r = CliRun.of("detect", videoFile.toString());
 
     assertThat(r.exitCode()).isEqualTo(FramewiseCli.USAGE);
     assertThat(r.err()).contains("--model");
@@ -214,7 +191,7 @@ class FramewiseCliTest {
 
   @Test
   void confidenceOutOfRangeIsAUsageError() {
-    Result r = run("detect", videoFile.toString(), "--model", modelFile.toString(), "--conf", "1.5");
+    CliRun r = CliRun.of("detect", videoFile.toString(), "--model", modelFile.toString(), "--conf", "1.5");
 
     assertThat(r.exitCode()).isEqualTo(FramewiseCli.USAGE);
     assertThat(r.err()).contains("--conf");
@@ -222,19 +199,19 @@ class FramewiseCliTest {
 
   @Test
   void noCommandIsAUsageError() {
-    assertThat(run().exitCode()).isEqualTo(FramewiseCli.USAGE);
-    assertThat(run("detekt").exitCode()).isEqualTo(FramewiseCli.USAGE);
+    assertThat(CliRun.of().exitCode()).isEqualTo(FramewiseCli.USAGE);
+    assertThat(CliRun.of("detekt").exitCode()).isEqualTo(FramewiseCli.USAGE);
   }
 
   @Test
   void helpAndVersion() {
-    Result help = run("--help");
+    CliRun help = CliRun.of("--help");
     assertThat(help.exitCode()).isZero();
     assertThat(help.out()).contains("detect").contains("demo");
-    Result detectHelp = run("detect", "--help");
+    CliRun detectHelp = CliRun.of("detect", "--help");
     assertThat(detectHelp.exitCode()).isZero();
     assertThat(detectHelp.out()).contains("--model").contains("yolox").contains("end2end");
-    Result version = run("--version");
+    CliRun version = CliRun.of("--version");
     assertThat(version.exitCode()).isZero();
     assertThat(version.out()).startsWith("framewise "); // "dev" when run from classes
   }
