@@ -38,6 +38,18 @@ public interface ModelAdapter extends AutoCloseable {
   List<Detection> detect(VideoFrame frame, DetectionParams params) throws IOException;
 
   /**
+   * Returns the size this adapter resizes a frame of the given video size to before inference (the
+   * image inside the letterbox), so a decoder can deliver frames at that size directly.
+   *
+   * @param sourceWidth the video's frame width
+   * @param sourceHeight the video's frame height
+   * @return {@code {width, height}}, or null when the adapter wants full-size frames
+   */
+  default int @org.jspecify.annotations.Nullable [] frameSizeFor(int sourceWidth, int sourceHeight) {
+    return null;
+  }
+
+  /**
    * Returns the most frames {@link #detectBatch} takes at once: above 1 only for models with a
    * dynamic batch dimension.
    *

@@ -33,6 +33,19 @@ public interface VideoDecoder extends AutoCloseable {
    */
   @Nullable VideoFrame next() throws IOException;
 
+  /**
+   * Asks the decoder to deliver frames scaled to this size (for example the size a model resizes them
+   * to), which saves converting and copying full-size frames. Frames keep their video size in
+   * {@link VideoFrame#sourceWidth()} and {@link VideoFrame#sourceHeight()}.
+   *
+   * @param width the wanted width
+   * @param height the wanted height
+   * @return true when frames will come scaled; false when the decoder delivers them at their own size
+   */
+  default boolean scaleTo(int width, int height) {
+    return false;
+  }
+
   /** Releases native memory and file handles. Idempotent. */
   @Override
   void close();

@@ -17,9 +17,13 @@ import java.util.Objects;
  * @param ptsMicros presentation time in microseconds from the first frame of the stream
  * @param index the frame's position among all frames of the stream in presentation order (its frame
  *     id), or -1 when the decoder does not track it (the engine then counts frames itself)
+ * @param sourceWidth the width of the frame in the video; differs from {@code width} when the decoder
+ *     delivered it scaled (see {@link VideoDecoder#scaleTo})
+ * @param sourceHeight the height of the frame in the video
  * @since 0.1
  */
-public record VideoFrame(int width, int height, int stride, ByteBuffer bgr, long ptsMicros, long index) {
+public record VideoFrame(int width, int height, int stride, ByteBuffer bgr, long ptsMicros, long index, int sourceWidth,
+    int sourceHeight) {
 
   /**
    * Creates a frame whose index the decoder does not track.
@@ -31,11 +35,28 @@ public record VideoFrame(int width, int height, int stride, ByteBuffer bgr, long
    * @param ptsMicros presentation time in microseconds
    */
   public VideoFrame(int width, int height, int stride, ByteBuffer bgr, long ptsMicros) {
-    this(width, height, stride, bgr, ptsMicros, -1);
+    this(width, height, stride, bgr, ptsMicros, -1, width, height);
+  }
+
+  /**
+   * Creates an unscaled frame with its id.
+   *
+   * @param width width in pixels
+   * @param height height in pixels
+   * @param stride bytes per row
+   * @param bgr the pixels
+   * @param ptsMicros presentation time in microseconds
+   * @param index the frame id, or -1
+   */
+  public VideoFrame(int width, int height, int stride, ByteBuffer bgr, long ptsMicros, long index) {
+    this(width, height, stride, bgr, ptsMicros, index, width, height);
   }
 
   /** Validates the geometry. */
   public VideoFrame {
+    if (sourceWidth <= 0 || sourceHeight <= 0) {
+      throw new IllegalArgumentException("source size must be positive: " + sourceWidth + "x" + sourceHeight);
+    }
     if (index < -1) {
       throw new IllegalArgumentException("index must be >= -1, was " + index);
     }
@@ -62,7 +83,7 @@ public record VideoFrame(int width, int height, int stride, ByteBuffer bgr, long
     for (int y = 0; y < height; y++) {
       dst.put(y * row, bgr, y * stride, row);
     }
-    return new VideoFrame(width, height, row, dst, ptsMicros, index);
+    return new VideoFrame(width, height, row, dst, ptsMicros, index, sourceWidth, sourceHeight);
   }
 
   /**

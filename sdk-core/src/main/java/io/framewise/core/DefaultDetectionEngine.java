@@ -69,6 +69,7 @@ public final class DefaultDetectionEngine implements DetectionEngine {
       Budget budget = Budget.plan(video, info, modelInfo, config.options(), model.maxBatchSize(), false);
       LOG.debug("{}: {}x{} {} at {} fps; model {} ({}, input {}x{}); batch {}", video, info.width(), info.height(), info.codec(),
           info.frameRate(), modelInfo.name(), modelInfo.format().id(), modelInfo.inputWidth(), modelInfo.inputHeight(), budget.batch());
+      scaleFramesForModel(decoder, model, info);
       writer.begin(info, modelInfo);
 
       ErrorLog errors = new ErrorLog();
@@ -121,6 +122,14 @@ public final class DefaultDetectionEngine implements DetectionEngine {
       return summary;
     } catch (IOException e) {
       throw new DetectorIOException(null, "cannot write results for " + video, e);
+    }
+  }
+
+  /** Lets the decoder deliver frames at the size the model resizes them to (one scaling pass in FFmpeg). */
+  static void scaleFramesForModel(VideoDecoder decoder, ModelAdapter model, VideoInfo info) {
+    int[] size = model.frameSizeFor(info.width(), info.height());
+    if (size != null) {
+      decoder.scaleTo(size[0], size[1]);
     }
   }
 

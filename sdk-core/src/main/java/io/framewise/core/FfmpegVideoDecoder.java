@@ -25,11 +25,11 @@ import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
 import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24;
-import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_NONE;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_strerror;
 import static org.bytedeco.ffmpeg.global.swscale.SWS_BILINEAR;
+import static org.bytedeco.ffmpeg.global.swscale.SWS_AREA;
 import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_getCachedContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
@@ -45,7 +45,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Locale;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
@@ -95,15 +94,18 @@ final class FfmpegVideoDecoder implements VideoDecoder {
 
   private long basePts;
   private long outputCount;
-  private long failedPassed;
-  private long[] failedPending = new long[8];
-  private int failedPendingCount;
+  private long failedCount;
+  private final java.util.TreeSet<Long> inFlight = new java.util.TreeSet<>();
+  private final java.util.ArrayDeque<FrameDecodeException> reports = new java.util.ArrayDeque<>();
+  private @Nullable VideoFrame held;
+  private @Nullable String lastError;
 
   private @Nullable SwsContext sws;
   private @Nullable BytePointer pixels;
   private int pixelsWidth;
   private int pixelsHeight;
-  private int pixelsFormat = AV_PIX_FMT_NONE;
+  private int scaleWidth;
+  private int scaleHeight;
   private final PointerPointer<BytePointer> dstData = new PointerPointer<>(4);
   private final IntPointer dstLinesize = new IntPointer(4);
 
@@ -159,10 +161,9 @@ final class FfmpegVideoDecoder implements VideoDecoder {
         throw new UnsupportedMediaException("FW-104", path, "cannot configure the '" + codecName + "' decoder", null);
       }
       codec.pkt_timebase(c.stream.time_base());
-      // Slice threading only: with frame threading a packet's decode error surfaces frames later, detached
-      // from its packet, and the failed frame's id could not be kept. Parallelism comes from segments.
+      // Frame and slice threading. With frame threading a decode error surfaces frames later, detached
+      // from its packet; failed frames are found by their pts instead (see failBefore).
       codec.thread_count(0);
-      codec.thread_type(2); // FF_THREAD_SLICE
       int ret = avcodec_open2(codec, decoder, (AVDictionary) null);
       if (ret < 0) {
         throw new UnsupportedMediaException("FW-104", path, "cannot open the '" + codecName + "' decoder: " + errorText(ret), null);
@@ -340,123 +341,138 @@ final class FfmpegVideoDecoder implements VideoDecoder {
     if (closed) {
       throw new IllegalStateException("decoder is closed");
     }
-    while (!finished) {
-      int ret = avcodec_receive_frame(codec, frame);
-      if (ret == 0) {
-        VideoFrame out = convert();
-        if (out != null) {
-          return out;
-        }
-        continue;
+    while (true) {
+      FrameDecodeException report = reports.poll();
+      if (report != null) {
+        throw report;
       }
-      if (ret == AVERROR_EOF) {
-        finished = true;
-        checkEnd();
+      if (held != null) {
+        VideoFrame out = held;
+        held = null;
+        return out;
+      }
+      if (finished) {
         return null;
       }
-      if (ret != AVERROR_EAGAIN()) {
-        throw new FrameDecodeException("frame failed to decode: " + errorText(ret), ptsMicros(lastPtsTb), 1, null);
+      step();
+    }
+  }
+
+  /** Advances decoding by one frame, one packet or the end; queues frames and reports. */
+  private void step() throws IOException {
+    int ret = avcodec_receive_frame(codec, frame);
+    if (ret == 0) {
+      output();
+      return;
+    }
+    if (ret == AVERROR_EOF) {
+      end();
+      return;
+    }
+    if (ret != AVERROR_EAGAIN()) {
+      lastError = errorText(ret);
+      if (inFlight.isEmpty()) { // no sent frame to pin it on: report it now
+        reports.add(new FrameDecodeException("frame failed to decode: " + lastError, ptsMicros(lastPtsTb), 1, null));
       }
-      if (flushing) {
-        finished = true; // a decoder that asks for input while draining has nothing left
-        checkEnd();
-        return null;
+      return;
+    }
+    if (flushing) {
+      end(); // a decoder that asks for input while draining has nothing left
+      return;
+    }
+    FfmpegLog.reading(c::logged);
+    try {
+      ret = av_read_frame(c.format, packet);
+    } finally {
+      FfmpegLog.endReading();
+    }
+    if (ret < 0) {
+      flushing = true;
+      avcodec_send_packet(codec, null);
+      if (!atStart) {
+        throw new IOException("the key frame of " + segment + " was not found in " + path);
       }
-      FfmpegLog.reading(c::logged);
-      try {
-        ret = av_read_frame(c.format, packet);
-      } finally {
-        FfmpegLog.endReading();
+      if (ret != AVERROR_EOF) {
+        reports.add(new FrameDecodeException("stream ended with a read error: " + errorText(ret), ptsMicros(lastPtsTb), 0, null));
       }
-      if (ret < 0) {
-        flushing = true;
-        avcodec_send_packet(codec, null);
-        if (ret != AVERROR_EOF) {
-          throw new FrameDecodeException("stream ended with a read error: " + errorText(ret), ptsMicros(lastPtsTb), 0, null);
-        }
-        if (!atStart) {
-          throw new IOException("the key frame of " + segment + " was not found in " + path);
-        }
-        continue;
+      return;
+    }
+    try {
+      if (packet.stream_index() != c.streamIndex) {
+        return;
       }
-      try {
-        if (packet.stream_index() != c.streamIndex) {
-          continue;
-        }
-        long pktPts = packet.pts() != AV_NOPTS_VALUE ? packet.pts() : packet.dts();
-        boolean key = (packet.flags() & AV_PKT_FLAG_KEY) != 0;
-        if (!atStart) {
-          c.takeDemuxError(); // damage before the segment's key frame belongs to the previous segment
-          if (key && pktPts == segStart) {
-            atStart = true;
-          } else {
-            if (packet.dts() != AV_NOPTS_VALUE && segment != null && packet.dts() > segment.startDts()) {
-              if (rescanned) {
-                throw new IOException("the key frame of " + segment + " was not found in " + path);
-              }
-              rewindToStart(); // the seek landed past the key frame: scan from the start
+      long pktPts = packet.pts() != AV_NOPTS_VALUE ? packet.pts() : packet.dts();
+      boolean key = (packet.flags() & AV_PKT_FLAG_KEY) != 0;
+      if (!atStart) {
+        c.takeDemuxError(); // damage before the segment's key frame belongs to the previous segment
+        if (key && pktPts == segStart) {
+          atStart = true;
+        } else {
+          if (packet.dts() != AV_NOPTS_VALUE && segment != null && packet.dts() > segment.startDts()) {
+            if (rescanned) {
+              throw new IOException("the key frame of " + segment + " was not found in " + path);
             }
-            continue;
+            rewindToStart(); // the seek landed past the key frame: scan from the start
           }
+          return;
         }
-        if (keyframesOnly) {
-          if (!key) {
-            continue;
-          }
-          if (pktPts != AV_NOPTS_VALUE && pktPts >= segEnd) {
-            flushing = true;
-            avcodec_send_packet(codec, null);
-            continue;
-          }
-        }
-        boolean ours = pktPts == AV_NOPTS_VALUE || (pktPts >= segStart && pktPts < segEnd);
-        // Damage is reported by the decoder that was reading when it occurred: the one whose packet comes
-        // after it, or the one whose last packet came before it (the damage then ends its range).
-        boolean damageOurs = ours || (lastReadPts != AV_NOPTS_VALUE && lastReadPts >= segStart && lastReadPts < segEnd);
-        String damage = c.takeDemuxError();
-        lastReadPts = pktPts;
-        ret = avcodec_send_packet(codec, packet);
-        if (ret < 0 && ret != AVERROR_EAGAIN()) {
-          if (!ours) {
-            continue; // a frame of a neighbouring segment: not ours to report
-          }
-          if (pktPts != AV_NOPTS_VALUE) {
-            addFailed(pktPts);
-          }
-          throw new FrameDecodeException("packet failed to decode: " + errorText(ret), ptsMicros(pktPts), 1, null);
-        }
-        if (damage != null && damageOurs) {
-          // The demuxer skipped damaged data before this packet: frames may be missing there.
-          throw new FrameDecodeException("FW-109", "the container's data is damaged before this point (frames may be missing): "
-              + damage, ptsMicros(pktPts), 0, null);
-        }
-      } finally {
-        av_packet_unref(packet);
       }
+      if (keyframesOnly) {
+        if (!key) {
+          return;
+        }
+        if (pktPts != AV_NOPTS_VALUE && pktPts >= segEnd) {
+          flushing = true;
+          avcodec_send_packet(codec, null);
+          return;
+        }
+      }
+      boolean ours = pktPts == AV_NOPTS_VALUE || (pktPts >= segStart && pktPts < segEnd);
+      // Damage is reported by the decoder that was reading when it occurred: the one whose packet comes
+      // after it, or the one whose last packet came before it (the damage then ends its range).
+      boolean damageOurs = ours || (lastReadPts != AV_NOPTS_VALUE && lastReadPts >= segStart && lastReadPts < segEnd);
+      String damage = c.takeDemuxError();
+      lastReadPts = pktPts;
+      boolean tracked = ours && packet.pts() != AV_NOPTS_VALUE; // a decode time (AVI) is not the frame's pts
+      if (tracked) {
+        inFlight.add(pktPts); // until its frame comes out; if a later frame comes out first, it failed
+      }
+      ret = avcodec_send_packet(codec, packet);
+      if (ret < 0 && ret != AVERROR_EAGAIN()) {
+        lastError = errorText(ret);
+        if (ours && !tracked) {
+          reports.add(new FrameDecodeException("frame failed to decode: " + lastError, ptsMicros(lastPtsTb), 1, null));
+        }
+      }
+      if (damage != null && damageOurs) {
+        // The demuxer skipped damaged data before this packet: frames may be missing there.
+        reports.add(new FrameDecodeException("FW-109", "the container's data is damaged before this point (frames may be missing): "
+            + damage, ptsMicros(pktPts), 0, null));
+      }
+    } finally {
+      av_packet_unref(packet);
     }
-    return null;
   }
 
-  private void addFailed(long pts) {
-    if (failedPendingCount == failedPending.length) {
-      failedPending = Arrays.copyOf(failedPending, failedPendingCount * 2);
+  /** Sent frames presented before {@code pts} that never came out failed: report them, they keep their ids. */
+  private void failBefore(long pts) {
+    while (!inFlight.isEmpty() && inFlight.first() < pts) {
+      long failed = inFlight.pollFirst();
+      failedCount++;
+      reports.add(new FrameDecodeException("frame failed to decode" + (lastError == null ? "" : ": " + lastError),
+          ptsMicros(failed), 1, null));
     }
-    failedPending[failedPendingCount++] = pts;
   }
 
-  /** Counts (and forgets) failed packets presented before {@code pts}: they keep their frame ids. */
-  private long passFailuresBefore(long pts) {
-    int kept = 0;
-    long passed = 0;
-    for (int i = 0; i < failedPendingCount; i++) {
-      if (failedPending[i] < pts) {
-        passed++;
-      } else {
-        failedPending[kept++] = failedPending[i];
-      }
+  /** The stream (or the segment) is over: whatever is still in flight failed. */
+  private void end() {
+    finished = true;
+    failBefore(Long.MAX_VALUE);
+    try {
+      checkEnd();
+    } catch (FrameDecodeException e) {
+      reports.add(e);
     }
-    failedPendingCount = kept;
-    return passed;
   }
 
   /**
@@ -487,19 +503,21 @@ final class FfmpegVideoDecoder implements VideoDecoder {
     return Math.round((pts - base) * 1_000_000.0 * c.timeBase.num() / c.timeBase.den());
   }
 
-  /** Converts the decoded frame, or returns null when it lies outside this decoder's segment. */
-  private @Nullable VideoFrame convert() throws IOException {
+  /** Takes the decoded frame: drops it outside this decoder's segment, else converts and holds it. */
+  private void output() throws IOException {
     long pts = frame.best_effort_timestamp();
     if (pts == AV_NOPTS_VALUE) {
       pts = lastPtsTb == AV_NOPTS_VALUE ? 0 : lastPtsTb + frameDurationTb;
     }
     if (pts < segStart) {
-      return null; // a leading frame of the previous segment's range
+      return; // a leading frame of the previous segment's range
     }
     if (pts >= segEnd) {
-      finished = true; // output is in presentation order: the segment is complete
-      return null;
+      end(); // output is in presentation order: the segment is complete
+      return;
     }
+    failBefore(pts);
+    inFlight.remove(pts);
     lastPtsTb = pts;
     if (basePts == AV_NOPTS_VALUE) {
       basePts = pts;
@@ -510,31 +528,44 @@ final class FfmpegVideoDecoder implements VideoDecoder {
       gopPrefix += keyframesOut < gopFrames.length ? gopFrames[keyframesOut] : 0;
       keyframesOut++;
     } else {
-      failedPassed += passFailuresBefore(pts);
-      id = firstId + outputCount + failedPassed;
+      id = firstId + outputCount + failedCount;
       outputCount++;
     }
-    int w = frame.width();
-    int h = frame.height();
+    int srcW = frame.width();
+    int srcH = frame.height();
     int fmt = frame.format();
-    if (pixels == null || w != pixelsWidth || h != pixelsHeight || fmt != pixelsFormat) {
+    boolean scale = scaleWidth > 0 && srcW == c.info.width() && srcH == c.info.height();
+    int w = scale ? scaleWidth : srcW;
+    int h = scale ? scaleHeight : srcH;
+    if (pixels == null || w != pixelsWidth || h != pixelsHeight) {
       if (pixels != null) {
         pixels.close();
       }
       pixels = new BytePointer((long) w * h * 3);
       pixelsWidth = w;
       pixelsHeight = h;
-      pixelsFormat = fmt;
       dstData.put(0, pixels);
       dstLinesize.put(0, w * 3);
     }
-    sws = sws_getCachedContext(sws, w, h, fmt, w, h, AV_PIX_FMT_BGR24, SWS_BILINEAR, null, null, (DoublePointer) null);
+    sws = sws_getCachedContext(sws, srcW, srcH, fmt, w, h, AV_PIX_FMT_BGR24, scale ? SWS_AREA : SWS_BILINEAR, null, null,
+        (DoublePointer) null);
     if (sws == null || sws.isNull()) {
-      throw new FrameDecodeException("cannot convert pixel format " + fmt + " to BGR", ptsMicros(pts), 1, null);
+      reports.add(new FrameDecodeException("cannot convert pixel format " + fmt + " to BGR", ptsMicros(pts), 1, null));
+      return;
     }
-    sws_scale(sws, new PointerPointer<>(frame), frame.linesize(), 0, h, dstData, dstLinesize);
+    sws_scale(sws, new PointerPointer<>(frame), frame.linesize(), 0, srcH, dstData, dstLinesize);
     ByteBuffer buffer = pixels.position(0).limit((long) w * h * 3).asByteBuffer();
-    return new VideoFrame(w, h, w * 3, buffer, ptsMicros(pts), id);
+    held = new VideoFrame(w, h, w * 3, buffer, ptsMicros(pts), id, srcW, srcH);
+  }
+
+  @Override
+  public boolean scaleTo(int width, int height) {
+    if (width <= 0 || height <= 0) {
+      throw new IllegalArgumentException("scale size must be positive: " + width + "x" + height);
+    }
+    this.scaleWidth = width;
+    this.scaleHeight = height;
+    return true;
   }
 
   @Override

@@ -233,6 +233,7 @@ final class SegmentedRun {
     try (SpillFile.Writer spill = new SpillFile.Writer(file);
         VideoDecoder decoder = config.decoder().openSegment(config.video(), index, segment, options.keyframesOnly());
         ModelAdapter model = DefaultDetectionEngine.openModel(config)) {
+      DefaultDetectionEngine.scaleFramesForModel(decoder, model, index.info());
       ErrorLog errors = new ErrorLog();
       FrameProcessor processor = new FrameProcessor(model, config.params(), options.frameStride(), budget.batch(), spill::frame);
       long decoded = 0;

@@ -11,19 +11,27 @@ import java.util.Arrays;
  */
 final class ImageResizer {
 
+  private static final int COEF_BITS = 11;
+  private static final int COEF = 1 << COEF_BITS;
+
   private final Preprocessing pre;
   private final int dstW;
   private final int dstH;
   private final float[] planes;
   private final float padValue;
+  /** Normalised value of each 8-bit pixel value. */
+  private final float[] lut = new float[256];
 
   private Preprocessing.Geometry geometry;
+  private int frameWidth;
+  private int frameHeight;
+  private boolean identity;
   private int[] x0 = new int[0];
   private int[] x1 = new int[0];
-  private float[] wx = new float[0];
+  private int[] wx = new int[0];
   private int[] y0 = new int[0];
   private int[] y1 = new int[0];
-  private float[] wy = new float[0];
+  private int[] wy = new int[0];
   private byte[] row0 = new byte[0];
   private byte[] row1 = new byte[0];
 
@@ -33,12 +41,16 @@ final class ImageResizer {
     this.dstH = dstH;
     this.planes = new float[3 * dstW * dstH];
     this.padValue = pre.normalize(pre.pad());
+    for (int v = 0; v < 256; v++) {
+      lut[v] = pre.normalize(v);
+    }
   }
 
   /** Returns the input planes (C, H, W) for this frame; the array is reused by the next call. */
   float[] apply(VideoFrame frame) {
-    if (geometry == null || geometry.srcW() != frame.width() || geometry.srcH() != frame.height()) {
-      prepare(frame.width(), frame.height());
+    if (geometry == null || geometry.srcW() != frame.sourceWidth() || geometry.srcH() != frame.sourceHeight()
+        || frameWidth != frame.width() || frameHeight != frame.height()) {
+      prepare(frame);
     }
     Preprocessing.Geometry g = geometry;
     if (g.width() != dstW || g.height() != dstH) {
@@ -48,24 +60,34 @@ final class ImageResizer {
     // output channel k reads BGR byte offset: RGB order reads 2,1,0; BGR order reads 0,1,2
     int c0 = pre.bgr() ? 0 : 2;
     int c2 = pre.bgr() ? 2 : 0;
-    float scale = pre.scale();
-    float mean = pre.mean();
-    float std = pre.std();
     ByteBuffer src = frame.bgr();
     int stride = frame.stride();
     int rowBytes = 3 * frame.width();
+    if (identity) {
+      // the decoder delivered the frame at the resized size: normalise and place, no interpolation
+      for (int y = 0; y < g.height(); y++) {
+        src.get(y * stride, row0, 0, rowBytes);
+        int out = (g.top() + y) * dstW + g.left();
+        for (int x = 0, o = 0; x < g.width(); x++, out++, o += 3) {
+          planes[out] = lut[row0[o + c0] & 0xff];
+          planes[plane + out] = lut[row0[o + 1] & 0xff];
+          planes[2 * plane + out] = lut[row0[o + c2] & 0xff];
+        }
+      }
+      return planes;
+    }
     for (int y = 0; y < g.height(); y++) {
       src.get(y0[y] * stride, row0, 0, rowBytes);
       src.get(y1[y] * stride, row1, 0, rowBytes);
-      float fy = wy[y];
+      int fy = wy[y];
       int out = (g.top() + y) * dstW + g.left();
       for (int x = 0; x < g.width(); x++, out++) {
         int a = x0[x];
         int b = x1[x];
-        float fx = wx[x];
-        planes[out] = norm(lerp(row0, row1, a, b, fx, fy, c0), scale, mean, std);
-        planes[plane + out] = norm(lerp(row0, row1, a, b, fx, fy, 1), scale, mean, std);
-        planes[2 * plane + out] = norm(lerp(row0, row1, a, b, fx, fy, c2), scale, mean, std);
+        int fx = wx[x];
+        planes[out] = lut[lerp(row0, row1, a, b, fx, fy, c0)];
+        planes[plane + out] = lut[lerp(row0, row1, a, b, fx, fy, 1)];
+        planes[2 * plane + out] = lut[lerp(row0, row1, a, b, fx, fy, c2)];
       }
     }
     return planes;
@@ -75,18 +97,14 @@ final class ImageResizer {
     return geometry;
   }
 
-  private static float norm(float v, float scale, float mean, float std) {
-    return (v * scale - mean) / std;
-  }
-
-  private static float lerp(byte[] r0, byte[] r1, int a, int b, float fx, float fy, int c) {
-    float p00 = r0[a + c] & 0xff;
-    float p01 = r0[b + c] & 0xff;
-    float p10 = r1[a + c] & 0xff;
-    float p11 = r1[b + c] & 0xff;
-    float top = p00 + (p01 - p00) * fx;
-    float bottom = p10 + (p11 - p10) * fx;
-    return top + (bottom - top) * fy;
+  /**
+   * Bilinear interpolation in 11-bit fixed point, rounded to 8 bits, as OpenCV's {@code INTER_LINEAR}
+   * does for 8-bit images (the resize that reference pipelines and Ultralytics' letterbox use).
+   */
+  private static int lerp(byte[] r0, byte[] r1, int a, int b, int fx, int fy, int c) {
+    int top = (r0[a + c] & 0xff) * (COEF - fx) + (r0[b + c] & 0xff) * fx;
+    int bottom = (r1[a + c] & 0xff) * (COEF - fx) + (r1[b + c] & 0xff) * fx;
+    return (top * (COEF - fy) + bottom * fy + (1 << (2 * COEF_BITS - 1))) >> (2 * COEF_BITS);
   }
 
   /** For each destination index along one axis: the two source indices to blend (pixel-centre aligned). */
@@ -101,14 +119,19 @@ final class ImageResizer {
     return new int[][] {lo, hi};
   }
 
-  /** For each destination index: the weight of the second source pixel. */
-  private static float[] weights(int src, int dst) {
-    float[] w = new float[dst];
+  /** For each destination index: the weight of the second source pixel, in 1/2048ths (as OpenCV rounds it). */
+  private static int[] weights(int src, int dst) {
+    int[] w = new int[dst];
     double scale = (double) src / dst;
     for (int d = 0; d < dst; d++) {
-      double f = (d + 0.5) * scale - 0.5;
-      int i = sourceIndex(src, dst, d);
-      w[d] = f < 0 || i >= src - 1 ? 0 : (float) (f - i);
+      float f = (float) ((d + 0.5) * scale - 0.5);
+      int i = (int) Math.floor(f);
+      float t = f - i;
+      if (i < 0 || i >= src - 1) {
+        t = 0;
+      }
+      int first = Math.round((1f - t) * COEF);
+      w[d] = COEF - first;
     }
     return w;
   }
@@ -119,10 +142,21 @@ final class ImageResizer {
     return Math.max(0, Math.min(i, src - 1));
   }
 
-  private void prepare(int srcW, int srcH) {
-    geometry = pre.geometry(srcW, srcH, dstW, dstH);
+  /** Where a frame of the given video size lands in the input. */
+  Preprocessing.Geometry geometryFor(int sourceWidth, int sourceHeight) {
+    return pre.geometry(sourceWidth, sourceHeight, dstW, dstH);
+  }
+
+  /** Sets up sampling from the delivered frame (maybe already scaled) to the resized image. */
+  private void prepare(VideoFrame frame) {
+    geometry = geometryFor(frame.sourceWidth(), frame.sourceHeight());
+    int srcW = frame.width();
+    int srcH = frame.height();
+    frameWidth = srcW;
+    frameHeight = srcH;
     int w = geometry.width();
     int h = geometry.height();
+    identity = srcW == w && srcH == h;
     int[][] xs = axis(srcW, w);
     x0 = xs[0];
     x1 = xs[1];

@@ -18,6 +18,7 @@ import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One job's (or one segment worker's) use of a shared {@link LoadedModel}: its own input buffer and
@@ -46,6 +47,20 @@ final class OnnxModelAdapter implements ModelAdapter {
   @Override
   public ModelInfo info() {
     return model.info;
+  }
+
+  /**
+   * Frames at least twice the resized size are better scaled by the decoder (one area-averaging pass
+   * from YUV instead of a full-size BGR conversion and a Java resize); smaller ones are resized here
+   * with OpenCV's {@code INTER_LINEAR} arithmetic, as the reference pipelines do.
+   */
+  @Override
+  public int @Nullable [] frameSizeFor(int sourceWidth, int sourceHeight) {
+    Preprocessing.Geometry g = resizer.geometryFor(sourceWidth, sourceHeight);
+    if (sourceWidth >= 2 * g.width() && sourceHeight >= 2 * g.height()) {
+      return new int[] {g.width(), g.height()};
+    }
+    return null;
   }
 
   @Override
