@@ -30,4 +30,19 @@ public interface ModelAdapterProvider extends Provider {
    * @throws IOException if reading fails for another reason
    */
   ModelAdapter open(ModelSpec spec) throws IOException;
+
+  /**
+   * Loads a model for one of {@code workers} adapters that will run at the same time (segment
+   * workers), so the provider can share the machine between them, for example by giving each CPU
+   * session {@code cores / workers} threads.
+   *
+   * @param spec the model and its overrides
+   * @param workers how many adapters of this model run concurrently, at least 1
+   * @return an adapter ready to detect
+   * @throws ModelException if the model is missing, invalid or of an unrecognised layout
+   * @throws IOException if reading fails for another reason
+   */
+  default ModelAdapter open(ModelSpec spec, int workers) throws IOException {
+    return open(spec);
+  }
 }

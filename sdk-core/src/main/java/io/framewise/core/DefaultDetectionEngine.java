@@ -163,8 +163,12 @@ public final class DefaultDetectionEngine implements DetectionEngine {
   }
 
   static ModelAdapter openModel(JobConfig config) {
+    return openModel(config, 1);
+  }
+
+  static ModelAdapter openModel(JobConfig config, int workers) {
     try {
-      return config.modelAdapter().open(config.model());
+      return config.modelAdapter().open(config.model(), workers);
     } catch (VideoDetectorException e) {
       throw e;
     } catch (IOException e) {

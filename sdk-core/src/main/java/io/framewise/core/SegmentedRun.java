@@ -50,6 +50,7 @@ final class SegmentedRun {
   private final PipelineOptions options;
   private final AtomicLong framesCovered = new AtomicLong();
   private volatile boolean cancelled;
+  private volatile int workers = 1;
 
   private VideoIndex index;
   private Budget budget;
@@ -89,7 +90,8 @@ final class SegmentedRun {
           budget.perWorkerBytes() >> 20);
       writer.begin(index.info(), modelInfo);
 
-      pool = Executors.newFixedThreadPool(Math.min(budget.parallelism(), segments.size()), threads());
+      workers = Math.min(budget.parallelism(), segments.size());
+      pool = Executors.newFixedThreadPool(workers, threads());
       ProgressTracker tracker = new ProgressTracker(config.progress(), index.totalFrames(), System.nanoTime());
       ArrayDeque<Future<Outcome>> inFlight = new ArrayDeque<>();
       int submitted = 0;
@@ -232,7 +234,7 @@ final class SegmentedRun {
     long covered = 0;
     try (SpillFile.Writer spill = new SpillFile.Writer(file);
         VideoDecoder decoder = config.decoder().openSegment(config.video(), index, segment, options.keyframesOnly());
-        ModelAdapter model = DefaultDetectionEngine.openModel(config)) {
+        ModelAdapter model = DefaultDetectionEngine.openModel(config, workers)) {
       DefaultDetectionEngine.scaleFramesForModel(decoder, model, index.info());
       ErrorLog errors = new ErrorLog();
       FrameProcessor processor = new FrameProcessor(model, config.params(), options.frameStride(), budget.batch(), spill::frame);

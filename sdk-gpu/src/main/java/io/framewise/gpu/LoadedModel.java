@@ -141,7 +141,16 @@ final class LoadedModel {
     }
   }
 
-  static LoadedModel load(ModelSpec spec) {
+  /** Intra-op threads for one of {@code workers} concurrent sessions ({@code framewise.threads} overrides). */
+  static int threadsFor(int workers) {
+    String v = System.getProperty("framewise.threads");
+    if (v != null && !v.isBlank()) {
+      return Integer.parseInt(v.trim());
+    }
+    return Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, workers));
+  }
+
+  static LoadedModel load(ModelSpec spec, int threads) {
     Path path = spec.path();
     if (!Files.isRegularFile(path)) {
       throw new ModelException("FW-200", path, Files.exists(path) ? "not a regular file" : "no such model file", null);
@@ -159,7 +168,7 @@ final class LoadedModel {
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
-      options.setIntraOpNumThreads(threads());
+      options.setIntraOpNumThreads(threads);
       device = ExecutionDevice.configure(options, path);
       session = env.createSession(path.toString(), options);
     } catch (OrtException e) {
@@ -322,14 +331,6 @@ final class LoadedModel {
       }
     }
     return parts.toString();
-  }
-
-  private static int threads() {
-    String v = System.getProperty("framewise.threads");
-    if (v != null && !v.isBlank()) {
-      return Integer.parseInt(v.trim());
-    }
-    return Runtime.getRuntime().availableProcessors();
   }
 
   private static String oneLine(@Nullable String s) {

@@ -33,19 +33,19 @@ final class ModelCache {
   private ModelCache() {}
 
   record Key(Path path, long size, long modified, String format, List<String> labels, @Nullable Path labelsFile,
-      long labelsModified, int inputWidth, int inputHeight, String name, String device, String threads) {}
+      long labelsModified, int inputWidth, int inputHeight, String name, String device, int threads) {}
 
   /** Returns the model with a reference taken; the caller releases it. */
-  static LoadedModel acquire(ModelSpec spec) {
-    Key key = key(spec);
+  static LoadedModel acquire(ModelSpec spec, int threads) {
+    Key key = key(spec, threads);
     if (key == null) {
-      LoadedModel m = LoadedModel.load(spec); // let loading report the problem
+      LoadedModel m = LoadedModel.load(spec, threads); // let loading report the problem
       m.retain();
       m.evicted();
       return m;
     }
     while (true) {
-      LoadedModel m = CACHE.get(key, k -> LoadedModel.load(spec));
+      LoadedModel m = CACHE.get(key, k -> LoadedModel.load(spec, threads));
       if (m.retain()) {
         return m;
       }
@@ -53,7 +53,7 @@ final class ModelCache {
     }
   }
 
-  private static @Nullable Key key(ModelSpec spec) {
+  private static @Nullable Key key(ModelSpec spec, int threads) {
     try {
       Path p = spec.path().toAbsolutePath().normalize();
       if (!Files.isRegularFile(p)) {
@@ -63,7 +63,7 @@ final class ModelCache {
       long labelsModified = labels != null && Files.isRegularFile(labels) ? Files.getLastModifiedTime(labels).toMillis() : -1;
       return new Key(p, Files.size(p), Files.getLastModifiedTime(p).toMillis(), spec.format().id(), spec.labels(),
           labels == null ? null : labels.toAbsolutePath().normalize(), labelsModified, spec.inputWidth(), spec.inputHeight(),
-          spec.displayName(), ExecutionDevice.requested(), String.valueOf(System.getProperty("framewise.threads")));
+          spec.displayName(), ExecutionDevice.requested(), threads);
     } catch (IOException e) {
       return null;
     }

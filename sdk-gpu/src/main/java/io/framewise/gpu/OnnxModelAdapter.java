@@ -40,8 +40,8 @@ final class OnnxModelAdapter implements ModelAdapter {
     this.plane = 3 * info.inputWidth() * info.inputHeight();
   }
 
-  static OnnxModelAdapter open(ModelSpec spec) {
-    return new OnnxModelAdapter(ModelCache.acquire(spec));
+  static OnnxModelAdapter open(ModelSpec spec, int workers) {
+    return new OnnxModelAdapter(ModelCache.acquire(spec, LoadedModel.threadsFor(workers)));
   }
 
   @Override

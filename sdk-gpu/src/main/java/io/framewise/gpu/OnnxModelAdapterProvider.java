@@ -25,6 +25,16 @@ public final class OnnxModelAdapterProvider implements ModelAdapterProvider {
 
   @Override
   public ModelAdapter open(ModelSpec spec) {
-    return OnnxModelAdapter.open(spec);
+    return OnnxModelAdapter.open(spec, 1);
+  }
+
+  /**
+   * Opens an adapter for one of {@code workers} concurrent ones: on the CPU each shares a session
+   * with {@code max(1, cores / workers)} intra-op threads, so concurrent segment workers do not
+   * oversubscribe the cores ({@code framewise.threads} overrides).
+   */
+  @Override
+  public ModelAdapter open(ModelSpec spec, int workers) {
+    return OnnxModelAdapter.open(spec, workers);
   }
 }
