@@ -19,10 +19,16 @@ public final class Benchmarks {
             plus synthetic-yolov8-640x360.onnx.
         memory --video FILE --model FILE [--chunk-size 64MiB|20s|none] [--parallelism N] [--batch N]
                [--max-heap 1GiB|none] [--jvm-xmx 1g] [--max-direct 512m] [--every N] [--java-opts "..."]
+               [--timeout-min 60] [--keep-output] [--wait-quiet SECONDS]
             runs the SDK over the video in a child JVM and samples its memory (VmRSS, VmHWM, heap).
         throughput --video FILE --model FILE [--threads N] [--batch N] [--frames N] [--seconds 20]
-                   [--decoded 200] [--skip ceiling,adapter,plain,e2e,e2e-parallel]
-            model ceiling, adapter ceiling, plain single-threaded loop, SDK end to end.
+                   [--decoded 200] [--skip ceiling,adapter,decode,decode-grabber,plain,e2e,e2e-parallel]
+                   [--repeat 1] [--e2e-chunk 20s] [--wait-quiet SECONDS] [--ort-config key=value,...]
+            model ceiling, adapter ceiling, decoders alone, plain single-threaded loop, SDK end to end
+            (default options, then parallelism(2) + chunkSize(--e2e-chunk)); --repeat N runs every
+            measurement N times, interleaved, and reports the median and the range.
+            Every measurement reports the CPU the rest of the machine used meanwhile; --wait-quiet
+            waits (up to SECONDS) for other processes to go idle before each one.
       """;
 
   public static void main(String[] argv) {
@@ -53,7 +59,7 @@ public final class Benchmarks {
       System.err.println(e.getMessage());
       System.err.print(USAGE);
       rc = 2;
-    } catch (Exception e) {
+    } catch (Exception | Error e) {
       System.err.println(command + " failed: " + e);
       e.printStackTrace();
       rc = 1;

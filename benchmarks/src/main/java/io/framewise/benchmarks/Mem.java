@@ -14,22 +14,25 @@ final class Mem {
 
   private Mem() {}
 
-  /** VmRSS and VmHWM in KiB, or -1 where /proc is not available. */
+  /** VmRSS, VmHWM, RssAnon and RssFile in KiB, or -1 where /proc is not available. */
   static long[] rssAndHwmKib() {
-    long rss = -1;
-    long hwm = -1;
+    long[] v = {-1, -1, -1, -1};
     try {
       for (String line : Files.readAllLines(STATUS, StandardCharsets.US_ASCII)) {
         if (line.startsWith("VmRSS:")) {
-          rss = kib(line);
+          v[0] = kib(line);
         } else if (line.startsWith("VmHWM:")) {
-          hwm = kib(line);
+          v[1] = kib(line);
+        } else if (line.startsWith("RssAnon:")) {
+          v[2] = kib(line);
+        } else if (line.startsWith("RssFile:")) {
+          v[3] = kib(line);
         }
       }
     } catch (IOException | RuntimeException e) {
       // not Linux: leave -1
     }
-    return new long[] {rss, hwm};
+    return v;
   }
 
   private static long kib(String line) {

@@ -65,7 +65,9 @@ final class MemoryBenchmark {
     String javaOpts = args.string("java-opts", "");
     int timeoutMin = args.integer("timeout-min", 60);
     boolean keep = args.flag("keep-output");
+    double quiet = Double.parseDouble(args.string("wait-quiet", "0"));
     args.done();
+    CpuShare.waitForQuiet(quiet);
 
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -212,9 +214,12 @@ final class MemoryBenchmark {
     }
     Fmt.out("# job: %s (%s) model %s;%s", video.getFileName(), Fmt.size(video), model.getFileName(),
         options.length() == 0 ? " defaults" : options);
-    Fmt.out("%10s %10s %10s %10s %10s %10s %9s %9s", "frames", "VmRSS_MiB", "VmHWM_MiB", "heap_MiB", "oldgen_MiB",
-        "direct_MiB", "elapsed_s", "fps");
+    Fmt.out("# JavaCPP limits: maxBytes %s, maxPhysicalBytes %s (allocations through JavaCPP fail beyond them)",
+        Fmt.size(org.bytedeco.javacpp.Pointer.maxBytes()), Fmt.size(org.bytedeco.javacpp.Pointer.maxPhysicalBytes()));
+    Fmt.out("%10s %10s %10s %8s %8s %9s %9s %10s %10s %11s %9s %9s", "frames", "VmRSS_MiB", "VmHWM_MiB", "anon_MiB", "file_MiB",
+        "heap_MiB", "heapc_MiB", "oldgen_MiB", "direct_MiB", "javacpp_MiB", "elapsed_s", "fps");
 
+    CpuShare cpu = CpuShare.start();
     long t0 = System.nanoTime();
     long[] next = {-1};
     long[] every = {everyArg};
@@ -244,15 +249,17 @@ final class MemoryBenchmark {
       throw e;
     }
     long wall = System.nanoTime() - t0;
-    row(summary.framesProcessed(), t0);
+    if (lastRow != summary.framesProcessed()) {
+      row(summary.framesProcessed(), t0);
+    }
     long[] m = Mem.rssAndHwmKib();
     long outBytes = Files.size(json);
     double secs = wall / 1e9;
     Fmt.out("RESULT frames=%d decoded=%d failed=%d complete=%s detections=%d wall_s=%.1f fps=%.1f "
-            + "peak_rss_mib=%.0f peak_heap_mib=%.0f peak_direct_mib=%.0f samples=%d json=%s",
+            + "peak_rss_mib=%.0f peak_heap_mib=%.0f peak_direct_mib=%.0f samples=%d json=%s cpu=\"%s\"",
         summary.framesProcessed(), summary.framesDecoded(), summary.framesFailed(), summary.complete(),
         summary.detections(), secs, summary.framesProcessed() / secs, m[1] / 1024.0, Mem.mib(peaks.heapUsed),
-        Mem.mib(peaks.directBytes), peaks.samples, Fmt.size(outBytes).replace(' ', '_'));
+        Mem.mib(peaks.directBytes), peaks.samples, Fmt.size(outBytes).replace(' ', '_'), cpu.summary());
     if (!summary.errors().isEmpty()) {
       Fmt.out("# first error: %s", summary.errors().get(0));
     }
@@ -266,12 +273,15 @@ final class MemoryBenchmark {
     return summary.complete() ? 0 : 4;
   }
 
+  private static volatile long lastRow = -1;
+
   private static void row(long frames, long t0) {
+    lastRow = frames;
     long[] m = Mem.rssAndHwmKib();
     double secs = (System.nanoTime() - t0) / 1e9;
-    Fmt.out("%10d %10.0f %10.0f %10.0f %10.0f %10.1f %9.1f %9.1f", frames, m[0] / 1024.0, m[1] / 1024.0,
-        Mem.mib(Mem.heapUsedBytes()), Mem.mib(oldGenUsed()), Mem.mib(Math.max(0, Mem.directBytes())), secs,
-        secs > 0 ? frames / secs : 0);
+    Fmt.out("%10d %10.0f %10.0f %8.0f %8.0f %9.0f %9.0f %10.0f %10.1f %11.1f %9.1f %9.1f", frames, m[0] / 1024.0, m[1] / 1024.0,
+        m[2] / 1024.0, m[3] / 1024.0, Mem.mib(Mem.heapUsedBytes()), Mem.mib(Mem.heapCommittedBytes()), Mem.mib(oldGenUsed()), Mem.mib(Math.max(0, Mem.directBytes())),
+        Mem.mib(org.bytedeco.javacpp.Pointer.totalBytes()), secs, secs > 0 ? frames / secs : 0);
   }
 
   /** Bytes in the heap's old (tenured) pools: what survived young collections. */

@@ -55,13 +55,36 @@ final class ThroughputBenchmark {
   private static final DetectionParams PARAMS = DetectionParams.DEFAULTS;
 
   /** One line of the result table. */
-  record Row(String name, long frames, double seconds, String note) {
+  record Row(String name, long frames, double seconds, String note, String cpu, double others) {
     double fps() {
       return frames / seconds;
     }
   }
 
+  /** CPU use since the current measurement started; see {@link CpuShare}. */
+  private static CpuShare current = CpuShare.start();
+
+  private static double quietWait;
+
+  /** Other processes' average CPU use above which a measurement counts as disturbed. */
+  private static final double DISTURBED = 0.2;
+
+  /** Extra ONNX Runtime session config entries for the benchmark's own sessions (--ort-config k=v,k=v). */
+  private static final Map<String, String> ORT_CONFIG = new java.util.LinkedHashMap<>();
+
+  private static void configure(OrtSession.SessionOptions o) throws OrtException {
+    for (Map.Entry<String, String> e : ORT_CONFIG.entrySet()) {
+      o.addConfigEntry(e.getKey(), e.getValue());
+    }
+  }
+
   private ThroughputBenchmark() {}
+
+  /** Starts one measurement: optionally waits for a quiet machine, then starts the CPU accounting. */
+  private static void begin() {
+    CpuShare.waitForQuiet(quietWait);
+    current = CpuShare.start();
+  }
 
   static int run(Args args) throws Exception {
     Path video = args.existingFile("video");
@@ -74,6 +97,16 @@ final class ThroughputBenchmark {
     double seconds = Double.parseDouble(args.string("seconds", "20"));
     int decodedWanted = args.integer("decoded", 200);
     Set<String> skip = new LinkedHashSet<>(Arrays.asList(args.string("skip", "").split(",")));
+    quietWait = Double.parseDouble(args.string("wait-quiet", "0"));
+    int repeat = Math.max(1, args.integer("repeat", 1));
+    Object chunk = Args.chunkSize(args.string("e2e-chunk", "20s"));
+    String ortConfig = args.string("ort-config", "");
+    for (String kv : ortConfig.split(",")) {
+      int eq = kv.indexOf('=');
+      if (eq > 0) {
+        ORT_CONFIG.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+      }
+    }
     args.done();
     if (threadsGiven) {
       // The SDK's adapter reads this property: the adapter ceiling and the end-to-end runs use the same threads.
@@ -81,24 +114,111 @@ final class ThroughputBenchmark {
     }
     av_log_set_level(AV_LOG_ERROR);
 
-    List<Row> rows = new ArrayList<>();
     Fmt.out("# throughput: %s (%s), model %s; %d cores, intra-op threads %d%s, batch %d", video, Fmt.size(video),
         model.getFileName(), cores, threads, threadsGiven ? " (framewise.threads)" : " (= cores, the SDK default)", batch);
 
-    // What the SDK resolves about the model (family, input size), through the public SPI.
-    ModelInfo info;
-    try (ModelAdapter adapter = new OnnxModelAdapterProvider().open(ModelSpec.of(model))) {
-      info = adapter.info();
-    }
-    Fmt.out("# model: %s, family %s, input %dx%d", info.name(), info.format().id(), info.inputWidth(), info.inputHeight());
-
-    // Pre-decode up to N frames with the SDK's decoder (the same pixels the SDK sees).
-    List<VideoFrame> frames = new ArrayList<>();
+    // What the SDK resolves about the model (family, input size), through the public SPI, and the size
+    // at which the SDK has the decoder deliver frames for it (ModelAdapter.frameSizeFor / VideoDecoder.scaleTo).
     VideoInfo vi;
-    long t = System.nanoTime();
     try (VideoDecoder dec = new FfmpegDecoderProvider().open(video)) {
       vi = dec.info();
-      while (frames.size() < decodedWanted) {
+    }
+    ModelInfo info;
+    int[] sdkSize;
+    try (ModelAdapter adapter = new OnnxModelAdapterProvider().open(ModelSpec.of(model))) {
+      info = adapter.info();
+      sdkSize = adapter.frameSizeFor(vi.width(), vi.height());
+    }
+    Fmt.out("# model: %s, family %s, input %dx%d; the SDK decodes %dx%d frames %s", info.name(), info.format().id(),
+        info.inputWidth(), info.inputHeight(), vi.width(), vi.height(),
+        sdkSize == null ? "at full size" : Fmt.f("straight to %dx%d (decoder-side scaling)", sdkSize[0], sdkSize[1]));
+
+    // Pre-decode up to N frames with the SDK's decoder: at full size for the model ceiling (the benchmark's
+    // own preprocessing makes the tensors), and at the size the SDK itself asks for, for the adapter ceiling.
+    long t = System.nanoTime();
+    List<VideoFrame> frames = predecode(video, decodedWanted, null);
+    List<VideoFrame> sdkFrames = sdkSize == null ? frames : predecode(video, decodedWanted, sdkSize);
+    Fmt.out("# video: %dx%d %s %.2f fps, %d frames declared; pre-decoded %d frames%s in %s",
+        vi.width(), vi.height(), vi.codec(), vi.frameRate(), vi.declaredFrames(), frames.size(),
+        sdkFrames == frames ? "" : " twice (full size, SDK size)", Fmt.seconds(System.nanoTime() - t));
+
+    List<List<Row>> rounds = new ArrayList<>();
+    for (int round = 1; round <= repeat; round++) {
+      if (repeat > 1) {
+        Fmt.out("# round %d of %d", round, repeat);
+      }
+      rounds.add(round(video, model, info, frames, sdkFrames, skip, threads, batch, maxFrames, seconds, chunk));
+    }
+    frames.clear();
+    sdkFrames.clear();
+    print(rounds);
+    return 0;
+  }
+
+  /** One pass over every measurement, in a fixed order. */
+  private static List<Row> round(Path video, Path model, ModelInfo info, List<VideoFrame> frames,
+      List<VideoFrame> sdkFrames, Set<String> skip,
+      int threads, int batch, long maxFrames, double seconds, Object chunk) throws Exception {
+    List<Row> rows = new ArrayList<>();
+    if (!skip.contains("ceiling")) {
+      begin();
+      rows.add(modelOnly(model, info, frames, threads, batch, maxFrames, seconds));
+    }
+    if (!skip.contains("adapter")) {
+      begin();
+      rows.add(adapterOnly(model, sdkFrames, maxFrames, seconds));
+    }
+    if (!skip.contains("decode")) {
+      begin();
+      rows.add(decodeOnly(video));
+    }
+    if (!skip.contains("decode-grabber")) {
+      begin();
+      rows.add(grabberDecodeOnly(video));
+    }
+    if (!skip.contains("plain")) {
+      begin();
+      rows.add(plainLoop(video, model, info, maxFrames));
+    }
+    String digestDefault = null;
+    if (!skip.contains("e2e")) {
+      String[] digest = new String[1];
+      begin();
+      rows.add(endToEnd("SDK end to end, default options", video, model, job -> {}, digest));
+      digestDefault = digest[0];
+    }
+    if (!skip.contains("e2e-parallel")) {
+      String[] digest = new String[1];
+      begin();
+      String label = chunk instanceof Duration d ? (d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms") : chunk.toString();
+      rows.add(endToEnd("SDK end to end, parallelism(2) + chunkSize(" + label + ")", video, model, job -> {
+        job.parallelism(2);
+        if (chunk instanceof Duration d) {
+          job.chunkSize(d);
+        } else {
+          job.chunkSize((io.framewise.DataSize) chunk);
+        }
+      }, digest));
+      if (digestDefault != null) {
+        Fmt.out("# JSON of the parallel run %s the default run's (sha256 %s)",
+            digest[0].equals(digestDefault) ? "is byte-identical to" : "DIFFERS from", digest[0].substring(0, 16));
+      }
+    }
+    if (batch > 1 && !skip.contains("e2e-batch")) {
+      begin();
+      rows.add(endToEnd("SDK end to end, batchSize(" + batch + ")", video, model, job -> job.batchSize(batch), new String[1]));
+    }
+    return rows;
+  }
+
+  /** Decodes up to {@code n} frames with the SDK's decoder, optionally scaled by it, and keeps copies. */
+  private static List<VideoFrame> predecode(Path video, int n, int[] scaleTo) throws Exception {
+    List<VideoFrame> frames = new ArrayList<>();
+    try (VideoDecoder dec = new FfmpegDecoderProvider().open(video)) {
+      if (scaleTo != null && !dec.scaleTo(scaleTo[0], scaleTo[1])) {
+        Fmt.out("# the decoder declined to scale to %dx%d", scaleTo[0], scaleTo[1]);
+      }
+      while (frames.size() < n) {
         VideoFrame f;
         try {
           f = dec.next();
@@ -111,43 +231,7 @@ final class ThroughputBenchmark {
         frames.add(f.copy());
       }
     }
-    Fmt.out("# video: %dx%d %s %.2f fps, %d frames declared; pre-decoded %d frames in %s",
-        vi.width(), vi.height(), vi.codec(), vi.frameRate(), vi.declaredFrames(), frames.size(),
-        Fmt.seconds(System.nanoTime() - t));
-
-    if (!skip.contains("ceiling")) {
-      rows.add(modelOnly(model, info, frames, threads, batch, maxFrames, seconds));
-    }
-    if (!skip.contains("adapter")) {
-      rows.add(adapterOnly(model, frames, maxFrames, seconds));
-    }
-    frames.clear();
-    if (!skip.contains("decode")) {
-      rows.add(decodeOnly(video));
-    }
-    if (!skip.contains("plain")) {
-      rows.add(plainLoop(video, model, info, maxFrames));
-    }
-    String digestDefault = null;
-    if (!skip.contains("e2e")) {
-      String[] digest = new String[1];
-      rows.add(endToEnd("SDK end to end, default options", video, model, job -> {}, digest));
-      digestDefault = digest[0];
-    }
-    if (!skip.contains("e2e-parallel")) {
-      String[] digest = new String[1];
-      rows.add(endToEnd("SDK end to end, parallelism(2) + chunkSize(20 s)", video, model,
-          job -> job.parallelism(2).chunkSize(Duration.ofSeconds(20)), digest));
-      if (digestDefault != null) {
-        Fmt.out("# JSON of the parallel run %s the default run's (sha256 %s)",
-            digest[0].equals(digestDefault) ? "is byte-identical to" : "DIFFERS from", digest[0].substring(0, 16));
-      }
-    }
-    if (batch > 1 && !skip.contains("e2e-batch")) {
-      rows.add(endToEnd("SDK end to end, batchSize(" + batch + ")", video, model, job -> job.batchSize(batch), new String[1]));
-    }
-    print(rows);
-    return 0;
+    return frames;
   }
 
   // ------------------------------------------------------------------------------------------ (a) ceilings
@@ -159,6 +243,7 @@ final class ThroughputBenchmark {
     try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
       o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       o.setIntraOpNumThreads(threads);
+      configure(o);
       try (OrtSession session = env.createSession(model.toString(), o)) {
         Map.Entry<String, NodeInfo> input = session.getInputInfo().entrySet().iterator().next();
         long[] shape = ((TensorInfo) input.getValue().getInfo()).getShape();
@@ -198,7 +283,7 @@ final class ThroughputBenchmark {
             done += b;
           }
           double secs = (System.nanoTime() - start) / 1e9;
-          return report(new Row("ceiling: model run only (OrtSession.run)", done, secs,
+          return report(row("ceiling: model run only (OrtSession.run)", done, secs,
               Fmt.f("%d pre-made tensors, batch %d, %d intra-op threads", inputs.size(), b, threads)));
         } finally {
           tensors.forEach(OnnxTensor::close);
@@ -224,8 +309,9 @@ final class ThroughputBenchmark {
         done++;
       }
       double secs = (System.nanoTime() - start) / 1e9;
-      return report(new Row("ceiling: SDK adapter on pre-decoded frames", done, secs,
-          Fmt.f("%d frames cycled, %.2f detections/frame", frames.size(), (double) found / done)));
+      VideoFrame f0 = frames.get(0);
+      return report(row("ceiling: SDK adapter on pre-decoded frames", done, secs,
+          Fmt.f("%d %dx%d frames cycled, %.2f detections/frame", frames.size(), f0.width(), f0.height(), (double) found / done)));
     }
   }
 
@@ -248,7 +334,23 @@ final class ThroughputBenchmark {
         n++;
       }
     }
-    return report(new Row("SDK decoder alone (to BGR, no model)", n, (System.nanoTime() - start) / 1e9, "whole video"));
+    return report(row("SDK decoder alone (to BGR, no model)", n, (System.nanoTime() - start) / 1e9, "whole video"));
+  }
+
+  /** FFmpegFrameGrabber to BGR24 with its default (frame) threading, no model: the plain loop's decoder. */
+  private static Row grabberDecodeOnly(Path video) throws Exception {
+    long start = System.nanoTime();
+    long n = 0;
+    try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(video.toFile())) {
+      grabber.setPixelFormat(AV_PIX_FMT_BGR24);
+      grabber.start();
+      while (grabber.grabImage() != null) {
+        n++;
+      }
+      grabber.stop();
+    }
+    return report(row("JavaCV grabber alone (to BGR, no model)", n, (System.nanoTime() - start) / 1e9,
+        "whole video, FFmpeg default threading"));
   }
 
   // ------------------------------------------------------------------------------------------ (b) plain loop
@@ -270,6 +372,7 @@ final class ThroughputBenchmark {
       o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       o.setIntraOpNumThreads(1);
       o.setInterOpNumThreads(1);
+      configure(o);
       try (OrtSession session = env.createSession(model.toString(), o);
           FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(video.toFile());
           OutputStream os = new BufferedOutputStream(Files.newOutputStream(out), 1 << 16);
@@ -323,7 +426,7 @@ final class ThroughputBenchmark {
     long bytes = Files.size(out);
     Files.delete(out);
     Files.delete(dir);
-    return report(new Row("plain loop: grabber + ORT 1 thread + Jackson", frames, secs,
+    return report(row("plain loop: grabber + ORT 1 thread + Jackson", frames, secs,
         Fmt.f("load %.2f s incl., %.2f detections/frame, %s JSON lines", loadNanos / 1e9, (double) boxes / Math.max(1, frames),
             Fmt.size(bytes))));
   }
@@ -343,7 +446,7 @@ final class ThroughputBenchmark {
     long bytes = Files.size(out);
     Files.delete(out);
     Files.delete(dir);
-    return report(new Row(name, s.framesProcessed(), secs,
+    return report(row(name, s.framesProcessed(), secs,
         Fmt.f("model load incl., complete=%s, %.2f detections/frame, %s JSON", s.complete(),
             (double) s.detections() / Math.max(1, s.framesProcessed()), Fmt.size(bytes))));
   }
@@ -362,17 +465,53 @@ final class ThroughputBenchmark {
 
   // ------------------------------------------------------------------------------------------ output
 
+  private static Row row(String name, long frames, double seconds, String note) {
+    return new Row(name, frames, seconds, note, current.summary(), current.others());
+  }
+
   private static Row report(Row r) {
-    Fmt.out("# %-50s %8d frames %8.1f s %9.1f fps  (%s)", r.name(), r.frames(), r.seconds(), r.fps(), r.note());
+    Fmt.out("# %-50s %8d frames %8.1f s %9.1f fps  (%s; cpu: %s)", r.name(), r.frames(), r.seconds(), r.fps(), r.note(), r.cpu());
     return r;
   }
 
-  private static void print(List<Row> rows) {
-    Fmt.out("");
-    Fmt.out("| %-50s | %8s | %8s | %9s | %s |", "measurement", "frames", "seconds", "frames/s", "notes");
-    Fmt.out("|%s|%s|%s|%s|%s|", "-".repeat(52), "-".repeat(10), "-".repeat(10), "-".repeat(11), "-".repeat(7));
+  /** The table: per measurement, the median over rounds (and the range when there are several). */
+  private static void print(List<List<Row>> rounds) {
+    List<Row> rows = new ArrayList<>();
+    List<String> ranges = new ArrayList<>();
+    for (int i = 0; i < rounds.get(0).size(); i++) {
+      List<Row> all = new ArrayList<>();
+      for (List<Row> r : rounds) {
+        all.add(r.get(i));
+      }
+      // Rounds during which other processes used the CPU are not about Framewise: use the clean ones when there are any.
+      List<Row> same = all.stream().filter(r -> r.others() < DISTURBED).collect(java.util.stream.Collectors.toList());
+      if (same.isEmpty()) {
+        same = all;
+      }
+      same.sort(java.util.Comparator.comparingDouble(Row::fps));
+      rows.add(same.get((same.size() - 1) / 2)); // the lower median: a slow outlier cannot pull it up
+      ranges.add(all.size() == 1 ? "" : Fmt.f("%.1f-%.1f (%d/%d)", same.get(0).fps(), same.get(same.size() - 1).fps(),
+          same.size(), all.size()));
+    }
+    boolean several = rounds.size() > 1;
     for (Row r : rows) {
-      Fmt.out("| %-50s | %8d | %8.1f | %9.1f | %s |", r.name(), r.frames(), r.seconds(), r.fps(), r.note());
+      if (r.others() >= DISTURBED) {
+        Fmt.out("# WARNING: '%s' was measured while other processes used %.1f cores: not a clean number", r.name(), r.others());
+      }
+    }
+    Fmt.out("");
+    if (several) {
+      Fmt.out("# median of %d rounds, over the clean rounds only (other processes under %.1f cores) where there are any;"
+          + " range: min-max of those (clean/all)", rounds.size(), DISTURBED);
+    }
+    Fmt.out("| %-50s | %8s | %8s | %9s |%s %-30s | %s |", "measurement", "frames", "seconds", "frames/s",
+        several ? Fmt.f(" %-19s |", "range") : "", "cpu (avg cores)", "notes");
+    Fmt.out("|%s|%s|%s|%s|%s%s|%s|", "-".repeat(52), "-".repeat(10), "-".repeat(10), "-".repeat(11),
+        several ? "-".repeat(21) + "|" : "", "-".repeat(32), "-".repeat(7));
+    for (int i = 0; i < rows.size(); i++) {
+      Row r = rows.get(i);
+      Fmt.out("| %-50s | %8d | %8.1f | %9.1f |%s %-30s | %s |", r.name(), r.frames(), r.seconds(), r.fps(),
+          several ? Fmt.f(" %-19s |", ranges.get(i)) : "", r.cpu(), r.note());
     }
     Row ceiling = find(rows, "ceiling: model");
     Row adapter = find(rows, "ceiling: SDK adapter");
