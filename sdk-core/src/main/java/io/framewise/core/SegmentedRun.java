@@ -106,6 +106,7 @@ final class SegmentedRun {
           inFlight.add(pool.submit(() -> runSegment(next)));
         }
         Outcome outcome = await(inFlight.poll(), tracker);
+        tracker.frameDone(framesCovered.get()); // also when segments finish faster than the report interval
         if (outcome.failure() != null) {
           long lost = options.keyframesOnly() ? segment.gopFrames().length : segment.frameCount();
           decoded += lost;

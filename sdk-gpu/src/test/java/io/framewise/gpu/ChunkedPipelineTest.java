@@ -304,6 +304,22 @@ class ChunkedPipelineTest {
   }
 
   @Test
+  void progress_isReportedWhileSegmentsFinishQuickly() throws Exception {
+    SyntheticVideo v = SyntheticVideo.builder().size(320, 192).frames(3000).gopSize(25).build();
+    Path video = v.write(dir.resolve("progress.mp4"));
+    List<io.framewise.Progress> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    long t0 = System.nanoTime();
+    VideoDetector.open(video).model(model).chunkSize(Duration.ofSeconds(5)).parallelism(2).progress(seen::add).run(f -> {});
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    // reports about every 0.5 s for the whole run, not only while waiting on a slow segment
+    assertThat(seen.size()).as("%d reports in %.1f s", seen.size(), seconds).isGreaterThanOrEqualTo((int) seconds);
+    assertThat(seen).hasSizeGreaterThanOrEqualTo(2);
+    assertThat(seen.get(seen.size() - 1).framesDone()).isEqualTo(3000);
+    assertThat(seen.get(0).framesDone()).isLessThan(3000);
+    assertThat(seen.get(0).framesTotal()).isEqualTo(3000);
+  }
+
+  @Test
   void caches_shareSessionsAndIndexes() throws Exception {
     ModelCache.clear();
     try (ModelAdapter a = new OnnxModelAdapterProvider().open(ModelSpec.of(model));
