@@ -8,13 +8,11 @@ import io.framewise.ModelInfo;
 import io.framewise.VideoDetectorException;
 import io.framewise.VideoInfo;
 import io.framewise.spi.DetectionEngine;
-import io.framewise.spi.FrameDecodeException;
 import io.framewise.spi.JobConfig;
 import io.framewise.spi.ModelAdapter;
 import io.framewise.spi.PipelineOptions;
 import io.framewise.spi.ResultWriter;
 import io.framewise.spi.VideoDecoder;
-import io.framewise.spi.VideoFrame;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.slf4j.Logger;
@@ -75,35 +73,10 @@ public final class DefaultDetectionEngine implements DetectionEngine {
       ErrorLog errors = new ErrorLog();
       ProgressTracker tracker = new ProgressTracker(config.progress(), expectedFrames(info), System.nanoTime());
       FrameProcessor processor = new FrameProcessor(model, config.params(), config.options().frameStride(), budget.batch(), writer::frame);
-      long decoded = 0;
-      long failedFrames = 0;
-      while (true) {
-        VideoFrame frame;
-        try {
-          frame = decoder.next();
-        } catch (FrameDecodeException e) {
-          failedFrames += e.framesLost();
-          errors.add(e.code(), e.getMessage(), null, e.ptsMicros() == Long.MIN_VALUE ? null : e.ptsMicros() / 1000.0);
-          LOG.debug("{}: {}", video, e.getMessage());
-          continue;
-        }
-        if (frame == null) {
-          break;
-        }
-        long frameId = frame.index() >= 0 ? frame.index() : decoded + failedFrames;
-        decoded++;
-        try {
-          processor.accept(frame, frameId);
-        } catch (IOException e) {
-          throw inferenceFailed(config, frameId, e);
-        }
-        tracker.frameDone(decoded + failedFrames);
-      }
-      try {
-        processor.flush();
-      } catch (IOException e) {
-        throw inferenceFailed(config, decoded, e);
-      }
+      long[] seen = {0};
+      FrameProcessor.Drained drained = processor.drain(decoder, errors, 0, config, () -> tracker.frameDone(++seen[0]));
+      long decoded = drained.decoded();
+      long failedFrames = drained.failed();
       tracker.finished(decoded + failedFrames);
       if (decoded == 0) {
         throw new CorruptMediaException("FW-105", video,

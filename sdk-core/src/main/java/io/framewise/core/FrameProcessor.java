@@ -3,6 +3,9 @@ package io.framewise.core;
 import io.framewise.Detection;
 import io.framewise.FrameDetections;
 import io.framewise.spi.DetectionParams;
+import io.framewise.spi.FrameDecodeException;
+import io.framewise.spi.JobConfig;
+import io.framewise.spi.VideoDecoder;
 import io.framewise.spi.ModelAdapter;
 import io.framewise.spi.VideoFrame;
 import java.io.IOException;
@@ -15,6 +18,8 @@ import java.util.List;
  * batches copy the (borrowed) pixels, which the budget accounts for.
  */
 final class FrameProcessor {
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FrameProcessor.class);
 
   /** Receives processed frames in order. */
   interface Sink {
@@ -41,8 +46,47 @@ final class FrameProcessor {
     this.pendingIds = new ArrayList<>(this.batch);
   }
 
-  int batch() {
-    return batch;
+  /** What {@link #drain} saw. */
+  record Drained(long decoded, long failed) {}
+
+  /**
+   * Decodes every frame {@code decoder} delivers and processes it: failures are counted and recorded
+   * (decoding goes on), frames without a decoder-assigned id are numbered from {@code firstId}, and
+   * {@code onDecoded} hears of each decoded frame. The one loop both the sequential and the segmented
+   * runs use, so they cannot drift apart.
+   */
+  Drained drain(VideoDecoder decoder, ErrorLog errors, long firstId, JobConfig config, Runnable onDecoded) throws IOException {
+    long decoded = 0;
+    long failed = 0;
+    long lastId = firstId;
+    while (true) {
+      VideoFrame frame;
+      try {
+        frame = decoder.next();
+      } catch (FrameDecodeException e) {
+        failed += e.framesLost();
+        errors.add(e.code(), e.getMessage(), null, e.ptsMicros() == Long.MIN_VALUE ? null : e.ptsMicros() / 1000.0);
+        LOG.debug("{}: {}", config.video(), e.getMessage());
+        continue;
+      }
+      if (frame == null) {
+        break;
+      }
+      lastId = frame.index() >= 0 ? frame.index() : firstId + decoded + failed;
+      decoded++;
+      try {
+        accept(frame, lastId);
+      } catch (IOException e) {
+        throw DefaultDetectionEngine.inferenceFailed(config, lastId, e);
+      }
+      onDecoded.run();
+    }
+    try {
+      flush();
+    } catch (IOException e) {
+      throw DefaultDetectionEngine.inferenceFailed(config, lastId, e);
+    }
+    return new Drained(decoded, failed);
   }
 
   /** Offers a decoded frame with its global id; frames the stride skips are only counted by the caller. */

@@ -5,13 +5,11 @@ import io.framewise.DetectorIOException;
 import io.framewise.JobError;
 import io.framewise.ModelInfo;
 import io.framewise.ModelSpec;
-import io.framewise.spi.FrameDecodeException;
 import io.framewise.spi.JobConfig;
 import io.framewise.spi.ModelAdapter;
 import io.framewise.spi.PipelineOptions;
 import io.framewise.spi.ResultWriter;
 import io.framewise.spi.VideoDecoder;
-import io.framewise.spi.VideoFrame;
 import io.framewise.spi.VideoIndex;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -231,43 +229,19 @@ final class SegmentedRun {
   /** Decodes, detects and commits one segment; on failure, takes its frames back out of the progress count. */
   private void decodeSegment(VideoIndex.Segment segment, Path file) throws IOException {
     long t0 = System.nanoTime();
-    ModelSpec spec = config.model();
-    long covered = 0;
+    long[] covered = {0}; // frames this attempt added to the progress count
     try (SpillFile.Writer spill = new SpillFile.Writer(file);
         VideoDecoder decoder = config.decoder().openSegment(config.video(), index, segment, options.keyframesOnly());
         ModelAdapter model = DefaultDetectionEngine.openModel(config, workers)) {
       DefaultDetectionEngine.scaleFramesForModel(decoder, model, index.info());
       ErrorLog errors = new ErrorLog();
       FrameProcessor processor = new FrameProcessor(model, config.params(), options.frameStride(), budget.batch(), spill::frame);
-      long decoded = 0;
-      long failed = 0;
-      while (true) {
-        VideoFrame frame;
-        try {
-          frame = decoder.next();
-        } catch (FrameDecodeException e) {
-          failed += e.framesLost();
-          errors.add(e.code(), e.getMessage(), null, e.ptsMicros() == Long.MIN_VALUE ? null : e.ptsMicros() / 1000.0);
-          continue;
-        }
-        if (frame == null) {
-          break;
-        }
-        long frameId = frame.index() >= 0 ? frame.index() : segment.firstFrameId() + decoded + failed;
-        decoded++;
-        covered++;
+      FrameProcessor.Drained drained = processor.drain(decoder, errors, segment.firstFrameId(), config, () -> {
+        covered[0]++;
         framesCovered.incrementAndGet();
-        try {
-          processor.accept(frame, frameId);
-        } catch (IOException e) {
-          throw DefaultDetectionEngine.inferenceFailed(config, frameId, e);
-        }
-      }
-      try {
-        processor.flush();
-      } catch (IOException e) {
-        throw DefaultDetectionEngine.inferenceFailed(config, segment.lastFrameId(), e);
-      }
+      });
+      long decoded = drained.decoded();
+      long failed = drained.failed();
       long expected = options.keyframesOnly() ? segment.gopFrames().length : segment.frameCount();
       if (decoded + failed != expected) {
         errors.add("FW-107", "segment " + segment.index() + " (frames " + segment.firstFrameId() + ".." + segment.lastFrameId()
@@ -281,7 +255,7 @@ final class SegmentedRun {
           segment.firstFrameId(), segment.lastFrameId(), decoded, processor.processed(), processor.detections(),
           (System.nanoTime() - t0) / 1_000_000);
     } catch (IOException | RuntimeException e) {
-      framesCovered.addAndGet(-covered);
+      framesCovered.addAndGet(-covered[0]);
       throw e;
     }
   }

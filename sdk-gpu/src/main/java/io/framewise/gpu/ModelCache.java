@@ -3,7 +3,6 @@ package io.framewise.gpu;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
-import io.framewise.ModelException;
 import io.framewise.ModelSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -76,9 +75,5 @@ final class ModelCache {
 
   static long size() {
     return CACHE.estimatedSize();
-  }
-
-  static ModelException wrap(Path path, String what, Exception e) {
-    return new ModelException("FW-201", path, what + ": " + e.getMessage(), e);
   }
 }
