@@ -13,7 +13,7 @@ import java.nio.file.Path;
  * then derives the parallelism (and the batch) that fit, or fails fast naming what to change. Explicit
  * settings are never lowered silently: when they do not fit, the job fails.
  *
- * @param parallelism segments decoded at once
+ * @param parallelism segments decoded at once (segmented runs), or inference threads (unchunked runs)
  * @param batch frames per inference call
  * @param window segments in flight (running or finished but not yet written)
  * @param budgetBytes the budget
@@ -33,6 +33,30 @@ record Budget(int parallelism, int batch, int window, long budgetBytes, long per
    */
   static final int SAMPLE_TABLE_BYTES_PER_FRAME = 192;
 
+  /** Most inference threads for one decoded stream (an unchunked job) by default. */
+  static final int MAX_STREAM_WORKERS = 4;
+
+  /** Inference threads an unchunked job plans for: one per core (at most 4), or 1 when parallelism(1) was asked for. */
+  static int streamWorkers(PipelineOptions o) {
+    if (o.parallelism() == 1) {
+      return 1;
+    }
+    return Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), MAX_STREAM_WORKERS));
+  }
+
+  /**
+   * What an unchunked job holds: one decoder, the frames being collected, and per inference thread its
+   * model input and output and the frame copies in flight (two batches per thread).
+   */
+  static long stream(VideoInfo video, ModelInfo model, int batch, int workers) {
+    long pixels = (long) video.width() * video.height();
+    long decoder = DECODER_PICTURES * pixels * 3 / 2 + pixels * 3 + video.declaredFrames() * SAMPLE_TABLE_BYTES_PER_FRAME;
+    long input = (long) batch * 3 * model.inputWidth() * model.inputHeight() * Float.BYTES;
+    long output = (long) batch * (4L << 20);
+    long copies = workers > 1 ? (2L * workers + 2) * batch * pixels * 3 : (batch > 1 ? batch * pixels * 3 : 0);
+    return decoder + copies + workers * (input * 2 + output);
+  }
+
   static long perWorker(VideoInfo video, ModelInfo model, int batch) {
     long pixels = (long) video.width() * video.height();
     long decoder = DECODER_PICTURES * pixels * 3 / 2;
@@ -49,12 +73,13 @@ record Budget(int parallelism, int batch, int window, long budgetBytes, long per
     int cores = Runtime.getRuntime().availableProcessors();
     int batch = o.batchSize() > 0 ? Math.min(o.batchSize(), maxBatch) : Math.min(maxBatch, 4);
     batch = Math.max(1, batch);
+    if (!segmented) {
+      return planStream(video, info, model, o, batch, budget);
+    }
     long per = perWorker(info, model, batch);
     long available = budget - FIXED_BYTES;
     int parallelism;
-    if (!segmented) {
-      parallelism = 1;
-    } else if (o.parallelism() > 0) {
+    if (o.parallelism() > 0) {
       parallelism = o.parallelism();
     } else {
       parallelism = (int) Math.max(1, Math.min(cores, available / Math.max(1, per)));
@@ -68,14 +93,37 @@ record Budget(int parallelism, int batch, int window, long budgetBytes, long per
     long need = FIXED_BYTES + parallelism * per;
     if (need > budget) {
       long minimum = FIXED_BYTES + perWorker(info, model, 1);
-      throw new ResourceLimitException("FW-300", video, String.format(
-          "a %dx%d video with model input %dx%d needs about %s per worker at batch %d (%d worker(s): %s with overhead), "
-              + "but maxHeap is %s; raise maxHeap to at least %s%s",
-          info.width(), info.height(), model.inputWidth(), model.inputHeight(), mib(per), batch, parallelism, mib(need),
-          DataSize.ofBytes(budget), mib(need),
-          batch > 1 || parallelism > 1 ? ", or lower batchSize/parallelism (1 worker at batch 1 needs " + mib(minimum) + ")" : ""));
+      throw tooSmall(video, info, model, budget, per, batch, parallelism, need, minimum);
     }
     return new Budget(parallelism, batch, parallelism * 2, budget, per);
+  }
+
+  /** An unchunked job: derived inference threads and batch are lowered until they fit; explicit ones are not. */
+  private static Budget planStream(Path video, VideoInfo info, ModelInfo model, PipelineOptions o, int batch, long budget) {
+    int workers = streamWorkers(o);
+    while (workers > 1 && FIXED_BYTES + stream(info, model, batch, workers) > budget) {
+      workers--;
+    }
+    if (o.batchSize() == 0) {
+      while (batch > 1 && FIXED_BYTES + stream(info, model, batch, workers) > budget) {
+        batch--;
+      }
+    }
+    long need = FIXED_BYTES + stream(info, model, batch, workers);
+    if (need > budget) {
+      throw tooSmall(video, info, model, budget, need - FIXED_BYTES, batch, workers, need, FIXED_BYTES + stream(info, model, 1, 1));
+    }
+    return new Budget(workers, batch, 1, budget, need - FIXED_BYTES);
+  }
+
+  private static ResourceLimitException tooSmall(Path video, VideoInfo info, ModelInfo model, long budget, long per, int batch,
+      int parallelism, long need, long minimum) {
+    return new ResourceLimitException("FW-300", video, String.format(
+        "a %dx%d video with model input %dx%d needs about %s per worker at batch %d (%d worker(s): %s with overhead), "
+            + "but maxHeap is %s; raise maxHeap to at least %s%s",
+        info.width(), info.height(), model.inputWidth(), model.inputHeight(), mib(per), batch, parallelism, mib(need),
+        DataSize.ofBytes(budget), mib(need),
+        batch > 1 || parallelism > 1 ? ", or lower batchSize/parallelism (1 worker at batch 1 needs " + mib(minimum) + ")" : ""));
   }
 
   private static String mib(long bytes) {

@@ -15,11 +15,14 @@ import io.framewise.spi.ResultWriter;
 import io.framewise.spi.VideoDecoder;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The default engine. Without chunking it decodes the video frame by frame on the calling thread.
+ * The default engine. Without chunking it decodes the video frame by frame on the calling thread and
+ * runs the model on a few inference threads ({@link InferencePool}), writing results in frame order.
  * With a chunk size, a checkpoint directory, keyframes-only or a parallelism above 1, it indexes the
  * video, decodes keyframe-aligned segments in parallel, spills each segment's results to disk and
  * glues them back in frame order ({@link SegmentedRun}). Both give the same output for the same input.
@@ -59,20 +62,29 @@ public final class DefaultDetectionEngine implements DetectionEngine {
   private static DetectionSummary sequential(JobConfig config, ResultWriter writer) {
     Path video = config.video();
     long started = System.nanoTime();
+    InferencePool pool = null;
     try (ResultWriterCloser ignored = new ResultWriterCloser(writer);
         VideoDecoder decoder = openDecoder(config);
-        ModelAdapter model = openModel(config)) {
+        ModelAdapter probe = openModel(config, Budget.streamWorkers(config.options()))) {
       VideoInfo info = decoder.info();
-      ModelInfo modelInfo = model.info();
-      Budget budget = Budget.plan(video, info, modelInfo, config.options(), model.maxBatchSize(), false);
-      LOG.debug("{}: {}x{} {} at {} fps; model {} ({}, input {}x{}); batch {}", video, info.width(), info.height(), info.codec(),
-          info.frameRate(), modelInfo.name(), modelInfo.format().id(), modelInfo.inputWidth(), modelInfo.inputHeight(), budget.batch());
+      ModelInfo modelInfo = probe.info();
+      Budget budget = Budget.plan(video, info, modelInfo, config.options(), probe.maxBatchSize(), false);
+      LOG.debug("{}: {}x{} {} at {} fps; model {} ({}, input {}x{}); batch {}, {} inference thread(s)", video, info.width(), info.height(),
+          info.codec(), info.frameRate(), modelInfo.name(), modelInfo.format().id(), modelInfo.inputWidth(), modelInfo.inputHeight(),
+          budget.batch(), budget.parallelism());
+      ModelAdapter model = probe;
+      if (budget.parallelism() > 1) {
+        // The model runs on pool threads; their adapters share the probe's session (set up for that many
+        // concurrent runs) unless the budget allowed fewer threads than planned.
+        pool = openPool(config, budget.parallelism());
+      }
       scaleFramesForModel(decoder, model, info);
       writer.begin(info, modelInfo);
 
       ErrorLog errors = new ErrorLog();
       ProgressTracker tracker = new ProgressTracker(config.progress(), expectedFrames(info), System.nanoTime());
-      FrameProcessor processor = new FrameProcessor(model, config.params(), config.options().frameStride(), budget.batch(), writer::frame);
+      FrameProcessor processor = new FrameProcessor(model, config.params(), config.options().frameStride(), budget.batch(), writer::frame,
+          pool);
       long[] seen = {0};
       FrameProcessor.Drained drained = processor.drain(decoder, errors, 0, config, () -> tracker.frameDone(++seen[0]));
       long decoded = drained.decoded();
@@ -95,6 +107,30 @@ public final class DefaultDetectionEngine implements DetectionEngine {
       return summary;
     } catch (IOException e) {
       throw new DetectorIOException(null, "cannot write results for " + video, e);
+    } finally {
+      if (pool != null) {
+        pool.close();
+      }
+    }
+  }
+
+  /** Opens {@code workers} adapters (sharing the loaded model) and a pool that runs them. */
+  private static InferencePool openPool(JobConfig config, int workers) {
+    List<ModelAdapter> adapters = new ArrayList<>(workers);
+    try {
+      for (int i = 0; i < workers; i++) {
+        adapters.add(openModel(config, workers));
+      }
+      return new InferencePool(adapters, config.params());
+    } catch (RuntimeException | Error e) {
+      for (ModelAdapter a : adapters) {
+        try {
+          a.close();
+        } catch (Exception suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      throw e;
     }
   }
 

@@ -9,13 +9,19 @@ import io.framewise.spi.VideoDecoder;
 import io.framewise.spi.ModelAdapter;
 import io.framewise.spi.VideoFrame;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs the model on the frames that the frame stride selects, in batches, and hands each processed
- * frame's detections to a sink in frame order. With a batch of 1 frames are used in place; larger
- * batches copy the (borrowed) pixels, which the budget accounts for.
+ * frame's detections to a sink in frame order. Without an {@link InferencePool} the model runs on the
+ * calling thread: with a batch of 1 frames are used in place, larger batches copy the (borrowed)
+ * pixels. With a pool, every selected frame is copied (into recycled buffers), batches run on the
+ * pool's threads while decoding goes on, and results are handed to the sink in submission order, at
+ * most {@link InferencePool#capacity()} batches behind. The budget accounts for the copies.
  */
 final class FrameProcessor {
 
@@ -33,10 +39,22 @@ final class FrameProcessor {
   private final Sink sink;
   private final List<VideoFrame> pending;
   private final List<Long> pendingIds;
+  private final @Nullable InferencePool pool;
+  private final ArrayDeque<InferencePool.Task> inFlight = new ArrayDeque<>();
+  private final ArrayDeque<ByteBuffer> freeBuffers = new ArrayDeque<>();
   private long processed;
   private long detections;
 
   FrameProcessor(ModelAdapter model, DetectionParams params, int stride, int batch, Sink sink) {
+    this(model, params, stride, batch, sink, null);
+  }
+
+  /**
+   * @param model the adapter used on the calling thread when there is no pool (and for its batch limit)
+   * @param pool runs batches on other threads, or null
+   */
+  FrameProcessor(ModelAdapter model, DetectionParams params, int stride, int batch, Sink sink, @Nullable InferencePool pool) {
+    this.pool = pool;
     this.model = model;
     this.params = params;
     this.stride = stride;
@@ -76,6 +94,8 @@ final class FrameProcessor {
       decoded++;
       try {
         accept(frame, lastId);
+      } catch (InferenceFailure e) {
+        throw DefaultDetectionEngine.inferenceFailed(config, e.frameId, (IOException) e.getCause());
       } catch (IOException e) {
         throw DefaultDetectionEngine.inferenceFailed(config, lastId, e);
       }
@@ -83,6 +103,8 @@ final class FrameProcessor {
     }
     try {
       flush();
+    } catch (InferenceFailure e) {
+      throw DefaultDetectionEngine.inferenceFailed(config, e.frameId, (IOException) e.getCause());
     } catch (IOException e) {
       throw DefaultDetectionEngine.inferenceFailed(config, lastId, e);
     }
@@ -92,6 +114,14 @@ final class FrameProcessor {
   /** Offers a decoded frame with its global id; frames the stride skips are only counted by the caller. */
   void accept(VideoFrame frame, long frameId) throws IOException {
     if (frameId % stride != 0) {
+      return;
+    }
+    if (pool != null) {
+      pending.add(copyOf(frame));
+      pendingIds.add(frameId);
+      if (pending.size() == batch) {
+        submitPending();
+      }
       return;
     }
     if (batch == 1) {
@@ -107,6 +137,13 @@ final class FrameProcessor {
 
   /** Runs the model on frames still waiting for a full batch. */
   void flush() throws IOException {
+    if (pool != null) {
+      submitPending();
+      while (!inFlight.isEmpty()) {
+        emitHead();
+      }
+      return;
+    }
     if (pending.isEmpty()) {
       return;
     }
@@ -116,6 +153,82 @@ final class FrameProcessor {
     }
     pending.clear();
     pendingIds.clear();
+  }
+
+  /** Hands the waiting frames to the pool, then writes what is done (waiting when too much is in flight). */
+  private void submitPending() throws IOException {
+    if (pending.isEmpty()) {
+      return;
+    }
+    long[] ids = new long[pendingIds.size()];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = pendingIds.get(i);
+    }
+    InferencePool.Task task = new InferencePool.Task(List.copyOf(pending), ids);
+    pending.clear();
+    pendingIds.clear();
+    pool.submit(task);
+    inFlight.add(task);
+    while (!inFlight.isEmpty() && (inFlight.peek().result.isDone() || inFlight.size() > pool.capacity())) {
+      emitHead();
+    }
+  }
+
+  /** Waits for the oldest batch in flight and writes its frames. */
+  private void emitHead() throws IOException {
+    InferencePool.Task task = inFlight.peek();
+    List<List<Detection>> results;
+    try {
+      results = task.result.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while waiting for inference");
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw new InferenceFailure(task.ids[0], io);
+      }
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(cause);
+    }
+    inFlight.poll();
+    for (int i = 0; i < task.ids.length; i++) {
+      VideoFrame f = task.frames.get(i);
+      emit(task.ids[i], f.ptsMs(), results.get(i));
+      freeBuffers.push(f.bgr());
+    }
+  }
+
+  /** A packed copy of a borrowed frame, in a recycled buffer where one is free. */
+  private VideoFrame copyOf(VideoFrame frame) {
+    int row = 3 * frame.width();
+    int size = row * frame.height();
+    ByteBuffer into = freeBuffers.poll();
+    if (into == null || into.capacity() != size) {
+      into = ByteBuffer.allocate(size);
+    }
+    ByteBuffer src = frame.bgr();
+    for (int y = 0; y < frame.height(); y++) {
+      into.put(y * row, src, y * frame.stride(), row);
+    }
+    return new VideoFrame(frame.width(), frame.height(), row, into, frame.ptsMicros(), frame.index(), frame.sourceWidth(),
+        frame.sourceHeight());
+  }
+
+  /** Inference failed on another thread; names the first frame of the batch. */
+  static final class InferenceFailure extends IOException {
+    private static final long serialVersionUID = 1L;
+    final long frameId;
+
+    InferenceFailure(long frameId, IOException cause) {
+      super(cause.getMessage(), cause);
+      this.frameId = frameId;
+    }
   }
 
   private void emit(long frameId, double ptsMs, List<Detection> found) throws IOException {

@@ -22,10 +22,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
@@ -66,6 +64,7 @@ final class SegmentedRun {
     Path video = config.video();
     long started = System.nanoTime();
     ExecutorService pool = null;
+    WorkerThreads workerThreads = new WorkerThreads("framewise-segment-");
     try (DefaultDetectionEngine.ResultWriterCloser ignored = new DefaultDetectionEngine.ResultWriterCloser(writer)) {
       index = IndexCache.get(config.decoder(), video, options);
       ModelInfo modelInfo;
@@ -89,7 +88,7 @@ final class SegmentedRun {
       writer.begin(index.info(), modelInfo);
 
       workers = Math.min(budget.parallelism(), segments.size());
-      pool = Executors.newFixedThreadPool(workers, threads());
+      pool = Executors.newFixedThreadPool(workers, workerThreads);
       ProgressTracker tracker = new ProgressTracker(config.progress(), index.totalFrames(), System.nanoTime());
       ArrayDeque<Future<Outcome>> inFlight = new ArrayDeque<>();
       int submitted = 0;
@@ -149,7 +148,7 @@ final class SegmentedRun {
       if (pool != null) {
         cancelled = true;
         pool.shutdownNow();
-        awaitWorkers(pool);
+        awaitWorkers(pool, workerThreads);
       }
       if (ownSpillDir) {
         deleteQuietly(spillDir);
@@ -158,19 +157,20 @@ final class SegmentedRun {
   }
 
   /** Waits for workers to stop after a job ends, so none writes into the spill or checkpoint directory later. */
-  private static void awaitWorkers(ExecutorService pool) {
+  private static void awaitWorkers(ExecutorService pool, WorkerThreads threads) {
     boolean interrupted = false;
     while (true) {
       try {
-        if (pool.awaitTermination(60, TimeUnit.SECONDS)) {
-          break;
+        if (!pool.awaitTermination(60, TimeUnit.SECONDS)) {
+          LOG.warn("segment workers still running 60 s after the job ended");
+          return;
         }
-        LOG.warn("segment workers still running 60 s after the job ended");
         break;
       } catch (InterruptedException e) {
         interrupted = true;
       }
     }
+    threads.joinAll(10, TimeUnit.SECONDS); // the pool's threads end right after its termination
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
@@ -279,15 +279,6 @@ final class SegmentedRun {
         "chunk=" + options.chunkBytes() + "/" + options.chunkDuration(),
         "stride=" + options.frameStride(),
         "keyframesOnly=" + options.keyframesOnly());
-  }
-
-  private static ThreadFactory threads() {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, "framewise-segment-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   private static String oneLine(Throwable e) {

@@ -105,4 +105,31 @@ class ChunkingPartsTest {
     Budget fitted = Budget.plan(Path.of("hd.mp4"), hd, model, derivedBatch, 32, true);
     assertThat(fitted.parallelism() * fitted.perWorkerBytes() + Budget.FIXED_BYTES).isLessThanOrEqualTo(200L << 20);
   }
+
+  @Test
+  void budget_unchunkedRun_lowersDerivedInferenceThreads_toFit_butHonoursParallelismOne() {
+    VideoInfo hd = new VideoInfo("hd.mp4", 1920, 1080, 25, "h264", 0, 0);
+    ModelInfo model = new ModelInfo("m", ModelFormat.YOLOV8, 640, 640, List.of());
+    int planned = Math.min(Runtime.getRuntime().availableProcessors(), Budget.MAX_STREAM_WORKERS);
+
+    Budget roomy = Budget.plan(Path.of("hd.mp4"), hd, model, new PipelineOptions(0, null, DataSize.ofGibibytes(2), 0, 1, 1, false, null), 1, false);
+    assertThat(roomy.parallelism()).isEqualTo(planned);
+    assertThat(roomy.perWorkerBytes()).isEqualTo(Budget.stream(hd, model, 1, planned));
+
+    // room for one inference thread only: derived threads are lowered, the job still runs
+    long oneThread = Budget.FIXED_BYTES + Budget.stream(hd, model, 1, 1);
+    Budget tight = Budget.plan(Path.of("hd.mp4"), hd, model,
+        new PipelineOptions(0, null, DataSize.ofBytes(oneThread + (1 << 20)), 0, 1, 1, false, null), 1, false);
+    assertThat(tight.parallelism()).isEqualTo(1);
+
+    Budget explicitOne = Budget.plan(Path.of("hd.mp4"), hd, model, new PipelineOptions(0, null, DataSize.ofGibibytes(2), 1, 1, 1, false, null),
+        1, false);
+    assertThat(explicitOne.parallelism()).isEqualTo(1);
+
+    assertThatThrownBy(() -> Budget.plan(Path.of("hd.mp4"), hd, model,
+        new PipelineOptions(0, null, DataSize.ofBytes(oneThread - (1 << 20)), 0, 1, 1, false, null), 1, false))
+        .isInstanceOf(ResourceLimitException.class)
+        .hasMessageContaining("FW-300")
+        .hasMessageContaining("raise maxHeap");
+  }
 }

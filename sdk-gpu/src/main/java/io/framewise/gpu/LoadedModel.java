@@ -49,11 +49,18 @@ final class LoadedModel {
   final int maxBatch;
   final String device;
   final Set<String> outputNames;
+  /**
+   * Output shapes (batch dimension excluded) for outputs whose shape only depends on the batch, so
+   * adapters can hand ONNX Runtime their own output buffers; empty when any output has another
+   * dynamic dimension.
+   */
+  final Map<String, long[]> fixedOutputShapes;
   private int references;
   private boolean cached = true;
   private boolean closed;
 
-  private LoadedModel(Path path, OrtSession session, String inputName, ModelLayout layout, ModelInfo info, int maxBatch, String device) {
+  private LoadedModel(Path path, OrtSession session, String inputName, ModelLayout layout, ModelInfo info, int maxBatch, String device,
+      Map<String, long[]> shapes) {
     this.path = path;
     this.session = session;
     this.inputName = inputName;
@@ -62,6 +69,16 @@ final class LoadedModel {
     this.maxBatch = maxBatch;
     this.device = device;
     this.outputNames = layout.boxesOutput() == null ? Set.of(layout.output()) : Set.of(layout.output(), layout.boxesOutput());
+    Map<String, long[]> fixed = new java.util.HashMap<>();
+    for (String name : outputNames) {
+      long[] shape = shapes.get(name);
+      if (shape == null || shape.length < 1 || java.util.Arrays.stream(shape, 1, shape.length).anyMatch(d -> d <= 0)) {
+        fixed.clear();
+        break;
+      }
+      fixed.put(name, shape);
+    }
+    this.fixedOutputShapes = Map.copyOf(fixed);
   }
 
   private static volatile OrtEnvironment environment;
@@ -212,11 +229,13 @@ final class LoadedModel {
     int height = size[1];
 
     List<ModelLayout.Output> outs = new ArrayList<>();
+    Map<String, long[]> shapes = new java.util.HashMap<>();
     for (Map.Entry<String, NodeInfo> o : outputs.entrySet()) {
       if (!(o.getValue().getInfo() instanceof TensorInfo t) || t.type != OnnxJavaType.FLOAT) {
         throw layoutError(path, "output " + o.getKey() + " is not a float tensor", inputs, outputs);
       }
       outs.add(new ModelLayout.Output(o.getKey(), t.getShape()));
+      shapes.put(o.getKey(), t.getShape());
     }
     ModelLayout layout;
     try {
@@ -230,7 +249,7 @@ final class LoadedModel {
     }
     ModelInfo info = new ModelInfo(spec.displayName(), layout.format(), width, height, labels);
     int maxBatch = inShape[0] < 0 ? MAX_BATCH : 1;
-    return new LoadedModel(path, session, input.getKey(), layout, info, maxBatch, device);
+    return new LoadedModel(path, session, input.getKey(), layout, info, maxBatch, device, shapes);
   }
 
   private static int[] inputSize(ModelSpec spec, long[] shape, Map<String, String> metadata,

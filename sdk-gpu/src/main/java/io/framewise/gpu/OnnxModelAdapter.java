@@ -31,6 +31,10 @@ final class OnnxModelAdapter implements ModelAdapter {
   private final int plane;
   private FloatBuffer input;
   private int inputFrames;
+  /** The input tensor over {@code input} and, where the model's output shapes allow, output tensors over our own buffers. */
+  private @Nullable OnnxTensor inputTensor;
+  private Map<String, OnnxTensor> outputTensors = Map.of();
+  private int tensorFrames;
   private boolean closed;
 
   private OnnxModelAdapter(LoadedModel model) {
@@ -85,6 +89,7 @@ final class OnnxModelAdapter implements ModelAdapter {
     if (input == null || inputFrames < n) {
       input = ByteBuffer.allocateDirect(n * plane * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
       inputFrames = n;
+      tensorFrames = 0;
     }
     Preprocessing.Geometry[] geometry = new Preprocessing.Geometry[n];
     input.clear();
@@ -96,30 +101,13 @@ final class OnnxModelAdapter implements ModelAdapter {
     ModelInfo info = model.info;
     List<List<Candidate>> candidates = new ArrayList<>(n);
     float conf = (float) params.confidence();
-    try (OnnxTensor tensor = OnnxTensor.createTensor(LoadedModel.environment(), input,
-            new long[] {n, 3, info.inputHeight(), info.inputWidth()});
-        OrtSession.Result result = model.session.run(Map.of(model.inputName, tensor), model.outputNames)) {
-      OnnxTensor out = (OnnxTensor) result.get(model.layout.output()).orElseThrow();
-      long[] shape = out.getInfo().getShape();
-      FloatBuffer data = out.getFloatBuffer();
-      int per = data.capacity() / n;
-      FloatBuffer boxes = null;
-      int perBox = 0;
-      if (model.layout.format() == ModelFormat.SSD) {
-        boxes = ((OnnxTensor) result.get(model.layout.boxesOutput()).orElseThrow()).getFloatBuffer();
-        perBox = boxes.capacity() / n;
-      }
-      for (int i = 0; i < n; i++) {
-        FloatBuffer one = data.slice(i * per, per);
-        candidates.add(switch (model.layout.format()) {
-          case YOLOV8 -> OutputDecoder.yolov8(one, model.layout.classes(), (int) shape[2], conf);
-          case YOLOV5 -> OutputDecoder.yolov5(one, model.layout.classes(), (int) shape[1], conf);
-          case YOLOX -> OutputDecoder.yolox(one, model.layout.classes(), info.inputWidth(), info.inputHeight(), conf);
-          case END2END -> OutputDecoder.end2end(one, (int) shape[1], conf);
-          case SSD -> OutputDecoder.ssd(one, boxes.slice(i * perBox, perBox), (int) shape[2], (int) shape[1],
-              info.inputWidth(), info.inputHeight(), conf);
-          case AUTO -> throw new AssertionError();
-        });
+    try {
+      tensorsFor(n);
+      // With our own output buffers ONNX Runtime writes straight into them: no copy and no garbage per frame.
+      try (OrtSession.Result result = outputTensors.isEmpty()
+          ? model.session.run(Map.of(model.inputName, inputTensor), model.outputNames)
+          : model.session.run(Map.of(model.inputName, inputTensor), outputTensors)) {
+        decode(result, n, conf, candidates);
       }
     } catch (OrtException e) {
       throw new IOException("ONNX Runtime failed: " + String.valueOf(e.getMessage()).replaceAll("\\s+", " ").trim(), e);
@@ -130,6 +118,79 @@ final class OnnxModelAdapter implements ModelAdapter {
     }
     return all;
   }
+
+  /** (Re)creates the input tensor, and the output tensors where the shapes are known, for a batch of {@code n}. */
+  private void tensorsFor(int n) throws OrtException {
+    if (tensorFrames == n) {
+      return;
+    }
+    closeTensors();
+    ModelInfo info = model.info;
+    FloatBuffer in = input.duplicate();
+    in.limit(n * plane);
+    inputTensor = OnnxTensor.createTensor(LoadedModel.environment(), in.slice(), new long[] {n, 3, info.inputHeight(), info.inputWidth()});
+    Map<String, OnnxTensor> outputs = new java.util.HashMap<>();
+    for (Map.Entry<String, long[]> e : model.fixedOutputShapes.entrySet()) {
+      long[] shape = e.getValue().clone();
+      shape[0] = n;
+      long count = 1;
+      for (long d : shape) {
+        count *= d;
+      }
+      FloatBuffer buffer = ByteBuffer.allocateDirect(Math.toIntExact(count * Float.BYTES)).order(ByteOrder.nativeOrder()).asFloatBuffer();
+      outputs.put(e.getKey(), OnnxTensor.createTensor(LoadedModel.environment(), buffer, shape));
+    }
+    outputTensors = Map.copyOf(outputs);
+    tensorFrames = n;
+  }
+
+  private void closeTensors() {
+    if (inputTensor != null) {
+      inputTensor.close();
+      inputTensor = null;
+    }
+    outputTensors.values().forEach(OnnxTensor::close);
+    outputTensors = Map.of();
+    tensorFrames = 0;
+  }
+
+  /** Reads an output: straight from our own buffer when it is one, else a copy out of ONNX Runtime. */
+  private FloatBuffer data(OrtSession.Result result, String name) throws OrtException {
+    OnnxTensor own = outputTensors.get(name);
+    if (own != null) {
+      return ((FloatBuffer) own.getBufferRef().orElseThrow()).duplicate().clear();
+    }
+    return ((OnnxTensor) result.get(name).orElseThrow()).getFloatBuffer();
+  }
+
+  private void decode(OrtSession.Result result, int n, float conf, List<List<Candidate>> candidates) throws OrtException {
+    ModelInfo info = model.info;
+    OnnxTensor out = outputTensors.getOrDefault(model.layout.output(), null);
+    if (out == null) {
+      out = (OnnxTensor) result.get(model.layout.output()).orElseThrow();
+    }
+    long[] shape = out.getInfo().getShape();
+    FloatBuffer data = data(result, model.layout.output());
+    int per = data.capacity() / n;
+    FloatBuffer boxes = null;
+    int perBox = 0;
+    if (model.layout.format() == ModelFormat.SSD) {
+      boxes = data(result, model.layout.boxesOutput());
+      perBox = boxes.capacity() / n;
+    }
+    for (int i = 0; i < n; i++) {
+      FloatBuffer one = data.slice(i * per, per);
+      candidates.add(switch (model.layout.format()) {
+        case YOLOV8 -> OutputDecoder.yolov8(one, model.layout.classes(), (int) shape[2], conf);
+        case YOLOV5 -> OutputDecoder.yolov5(one, model.layout.classes(), (int) shape[1], conf);
+        case YOLOX -> OutputDecoder.yolox(one, model.layout.classes(), info.inputWidth(), info.inputHeight(), conf);
+        case END2END -> OutputDecoder.end2end(one, (int) shape[1], conf);
+        case SSD -> OutputDecoder.ssd(one, boxes.slice(i * perBox, perBox), (int) shape[2], (int) shape[1],
+            info.inputWidth(), info.inputHeight(), conf);
+        case AUTO -> throw new AssertionError();
+      });
+    }
+}
 
   private List<Detection> toDetections(List<Candidate> candidates, Preprocessing.Geometry g, DetectionParams params) {
     List<Candidate> kept;
@@ -159,6 +220,7 @@ final class OnnxModelAdapter implements ModelAdapter {
   public void close() {
     if (!closed) {
       closed = true;
+      closeTensors();
       model.release();
     }
   }
