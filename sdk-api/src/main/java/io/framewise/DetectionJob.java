@@ -221,7 +221,11 @@ public final class DetectionJob {
   }
 
   /**
-   * Sets how many segments are decoded at once (default: one per available core, within the budget).
+   * Sets how much work runs at once. With a chunk size (or a checkpoint directory, or keyframes-only):
+   * how many segments are decoded at once (default: one per available core, within the budget).
+   * Without: how many inference threads one decoder feeds (default: one per core, at most 4, within the
+   * budget); {@code parallelism(1)} runs decoding and inference on the calling thread alone. Every
+   * setting gives the same bytes.
    *
    * @param n at least 1
    * @return this job, for chaining

@@ -17,6 +17,9 @@ public final class Benchmarks {
         generate-1080p --out DIR [--frames N | --min-size 2GiB] [--grain 64] [--gop 25] [--name FILE]
             1920x1080 mpeg4 (qscale 1) with grain, until --frames or until the file reaches --min-size;
             plus synthetic-yolov8-640x360.onnx.
+        generate-upscaled --video FILE --out DIR [--width 1920] [--height 1080] [--bitrate 8M] [--frames N]
+            the clip re-encoded at that size as H.264 (openh264), e.g. a natural 1080p clip from a real one;
+            --bitrate in bits per second (8M, 800k).
         memory --video FILE --model FILE [--chunk-size 64MiB|20s|none] [--parallelism N] [--batch N]
                [--max-heap 1GiB|none] [--jvm-xmx 1g] [--max-direct 512m] [--every N] [--java-opts "..."]
                [--timeout-min 60] [--keep-output] [--wait-quiet SECONDS]
@@ -47,6 +50,7 @@ public final class Benchmarks {
       rc = switch (command) {
         case "generate-long" -> Generate.generateLong(args);
         case "generate-1080p" -> Generate.generate1080p(args);
+        case "generate-upscaled" -> Generate.generateUpscaled(args);
         case "memory" -> MemoryBenchmark.parent(args);
         case "memory-child" -> MemoryBenchmark.child(args);
         case "throughput" -> ThroughputBenchmark.run(args);

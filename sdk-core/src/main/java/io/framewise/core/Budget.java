@@ -36,10 +36,10 @@ record Budget(int parallelism, int batch, int window, long budgetBytes, long per
   /** Most inference threads for one decoded stream (an unchunked job) by default. */
   static final int MAX_STREAM_WORKERS = 4;
 
-  /** Inference threads an unchunked job plans for: one per core (at most 4), or 1 when parallelism(1) was asked for. */
+  /** Inference threads an unchunked job plans for: the parallelism asked for, else one per core (at most 4). */
   static int streamWorkers(PipelineOptions o) {
-    if (o.parallelism() == 1) {
-      return 1;
+    if (o.parallelism() > 0) {
+      return o.parallelism();
     }
     return Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), MAX_STREAM_WORKERS));
   }
@@ -101,7 +101,7 @@ record Budget(int parallelism, int batch, int window, long budgetBytes, long per
   /** An unchunked job: derived inference threads and batch are lowered until they fit; explicit ones are not. */
   private static Budget planStream(Path video, VideoInfo info, ModelInfo model, PipelineOptions o, int batch, long budget) {
     int workers = streamWorkers(o);
-    while (workers > 1 && FIXED_BYTES + stream(info, model, batch, workers) > budget) {
+    while (o.parallelism() == 0 && workers > 1 && FIXED_BYTES + stream(info, model, batch, workers) > budget) {
       workers--;
     }
     if (o.batchSize() == 0) {

@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The default engine. Without chunking it decodes the video frame by frame on the calling thread and
- * runs the model on a few inference threads ({@link InferencePool}), writing results in frame order.
- * With a chunk size, a checkpoint directory, keyframes-only or a parallelism above 1, it indexes the
+ * runs the model on {@code parallelism} inference threads ({@link InferencePool}; default one per core,
+ * at most 4), writing results in frame order. With a chunk size, a checkpoint directory or
+ * keyframes-only, it indexes the
  * video, decodes keyframe-aligned segments in parallel, spills each segment's results to disk and
  * glues them back in frame order ({@link SegmentedRun}). Both give the same output for the same input.
  * Memory does not depend on the video's length.
@@ -48,11 +49,11 @@ public final class DefaultDetectionEngine implements DetectionEngine {
   @Override
   public DetectionSummary run(JobConfig config, ResultWriter writer) {
     PipelineOptions o = config.options();
-    boolean segmented = o.chunked() || o.keyframesOnly() || o.checkpointDir() != null || o.parallelism() > 1;
+    boolean segmented = o.chunked() || o.keyframesOnly() || o.checkpointDir() != null;
     if (segmented) {
       if (!config.decoder().supportsSegments()) {
         throw new IllegalArgumentException("decoder '" + config.decoder().name()
-            + "' cannot split videos; chunkSize, keyframesOnly, checkpointDir and parallelism need one that can");
+            + "' cannot split videos; chunkSize, keyframesOnly and checkpointDir need one that can");
       }
       return new SegmentedRun(config, writer).run();
     }

@@ -67,6 +67,11 @@ class StreamPipelineTest {
     assertThat(pooled).isEqualTo(single);
     SyntheticPipelineTest.assertMatchesTruth(JSON.readTree(pooled), bframes);
 
+    Set<String> three = ConcurrentHashMap.newKeySet();
+    VideoDetector.open(bframesFile).model(model).parallelism(3).run(frame -> three.addAll(inferenceThreads()));
+    assertThat(three).as("parallelism(3) without chunking: inference threads").hasSize(3);
+    assertThat(json(bframesFile, model, j -> j.parallelism(3))).isEqualTo(single);
+
     byte[] batched = json(bframesFile, batchModel, j -> j.batchSize(4).parallelism(1));
     assertThat(json(bframesFile, batchModel, j -> j.batchSize(4))).isEqualTo(batched);
     assertThat(json(bframesFile, batchModel, j -> j.batchSize(3))).isEqualTo(batched);

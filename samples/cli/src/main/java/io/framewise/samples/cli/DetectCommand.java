@@ -88,7 +88,9 @@ final class DetectCommand extends JobCommand {
   @Nullable ChunkSize chunkSize;
 
   @Option(names = "--parallelism", paramLabel = "N",
-      description = "Segments decoded at once (default: one per core, within --max-heap).")
+      description = "With --chunk-size: segments decoded at once (default: one per core, within --max-heap). "
+          + "Without: inference threads fed by one decoder (default: one per core, at most 4); 1 runs everything "
+          + "on one thread.")
   @Nullable Integer parallelism;
 
   @Option(names = "--batch", paramLabel = "N",
