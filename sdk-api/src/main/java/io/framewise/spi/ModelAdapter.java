@@ -75,6 +75,18 @@ public interface ModelAdapter extends AutoCloseable {
     return all;
   }
 
+  /**
+   * Tells how many CPU threads one inference call keeps busy, so the engine can leave the other cores
+   * to decoding: the intra-op threads of a CPU session, 0 when the work runs on an accelerator. The
+   * default, 1, suits a plain Java adapter.
+   *
+   * @return CPU threads per call, at least 0
+   * @since 0.1
+   */
+  default int cpuThreads() {
+    return 1;
+  }
+
   /** Frees the model. Idempotent. */
   @Override
   void close();

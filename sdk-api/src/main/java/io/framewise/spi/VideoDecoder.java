@@ -34,6 +34,18 @@ public interface VideoDecoder extends AutoCloseable {
   @Nullable VideoFrame next() throws IOException;
 
   /**
+   * Asks the decoder to decode with this many threads, before the first {@link #next()}. The engine
+   * asks for fewer threads when inference already keeps most cores busy. A decoder may ignore it.
+   *
+   * @param threads decoding threads, or 0 for the decoder's own choice
+   * @return true when the decoder will use them; false when it ignores the request (the default)
+   * @since 0.1
+   */
+  default boolean decodingThreads(int threads) {
+    return false;
+  }
+
+  /**
    * Asks the decoder to deliver frames scaled to this size (for example the size a model resizes them
    * to), which saves converting and copying full-size frames. Frames keep their video size in
    * {@link VideoFrame#sourceWidth()} and {@link VideoFrame#sourceHeight()}.

@@ -78,6 +78,10 @@ public final class DefaultDetectionEngine implements DetectionEngine {
         // The model runs on pool threads; their adapters share the probe's session (set up for that many
         // concurrent runs) unless the budget allowed fewer threads than planned.
         pool = openPool(config, budget.parallelism());
+        // Cores that inference leaves free go to decoding (at least one thread: the calling thread).
+        int cores = Runtime.getRuntime().availableProcessors();
+        int free = cores - pool.cpuThreads();
+        decoder.decodingThreads(free >= cores ? 0 : Math.max(1, free));
       }
       scaleFramesForModel(decoder, model, info);
       writer.begin(info, modelInfo);

@@ -74,7 +74,9 @@ import org.jspecify.annotations.Nullable;
 final class FfmpegVideoDecoder implements VideoDecoder {
 
   private Container c;
-  private final AVCodecContext codec;
+  private AVCodecContext codec;
+  /** Set by the first {@link #next}: from then on the codec context is in use and its threads are fixed. */
+  private boolean started;
   private final AVPacket packet;
   private final AVFrame frame;
   private final long frameDurationTb;
@@ -150,24 +152,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
     Container c = Container.open(path, true);
     AVCodecContext codec = null;
     try {
-      AVCodecParameters par = c.stream.codecpar();
-      String codecName = c.info.codec();
-      AVCodec decoder = avcodec_find_decoder(par.codec_id());
-      if (decoder == null || decoder.isNull()) {
-        throw new UnsupportedMediaException("FW-104", path, "no decoder for video codec '" + codecName + "'", null);
-      }
-      codec = avcodec_alloc_context3(decoder);
-      if (avcodec_parameters_to_context(codec, par) < 0) {
-        throw new UnsupportedMediaException("FW-104", path, "cannot configure the '" + codecName + "' decoder", null);
-      }
-      codec.pkt_timebase(c.stream.time_base());
-      // Frame and slice threading. With frame threading a decode error surfaces frames later, detached
-      // from its packet; failed frames are found by their pts instead (see failBefore).
-      codec.thread_count(0);
-      int ret = avcodec_open2(codec, decoder, (AVDictionary) null);
-      if (ret < 0) {
-        throw new UnsupportedMediaException("FW-104", path, "cannot open the '" + codecName + "' decoder: " + errorText(ret), null);
-      }
+      codec = openCodec(c, 0);
       return new FfmpegVideoDecoder(c, codec, segment, basePts, keyframesOnly);
     } catch (RuntimeException e) {
       if (codec != null) {
@@ -176,6 +161,56 @@ final class FfmpegVideoDecoder implements VideoDecoder {
       c.close();
       throw e;
     }
+  }
+
+  /**
+   * Opens a decoder for the container's video stream with {@code threads} threads (0 = one per core):
+   * frame and slice threading. With frame threading a decode error surfaces frames later, detached from
+   * its packet; failed frames are found by their pts instead (see failBefore).
+   */
+  private static AVCodecContext openCodec(Container c, int threads) {
+    Path path = c.path;
+    AVCodecParameters par = c.stream.codecpar();
+    String codecName = c.info.codec();
+    AVCodec decoder = avcodec_find_decoder(par.codec_id());
+    if (decoder == null || decoder.isNull()) {
+      throw new UnsupportedMediaException("FW-104", path, "no decoder for video codec '" + codecName + "'", null);
+    }
+    AVCodecContext codec = avcodec_alloc_context3(decoder);
+    try {
+      if (avcodec_parameters_to_context(codec, par) < 0) {
+        throw new UnsupportedMediaException("FW-104", path, "cannot configure the '" + codecName + "' decoder", null);
+      }
+      codec.pkt_timebase(c.stream.time_base());
+      codec.thread_count(Math.max(0, threads));
+      int ret = avcodec_open2(codec, decoder, (AVDictionary) null);
+      if (ret < 0) {
+        throw new UnsupportedMediaException("FW-104", path, "cannot open the '" + codecName + "' decoder: " + errorText(ret), null);
+      }
+      return codec;
+    } catch (RuntimeException e) {
+      avcodec_free_context(codec);
+      throw e;
+    }
+  }
+
+  /**
+   * Reopens the codec with {@code threads} decoding threads, before the first frame: used when other
+   * threads (inference on the CPU) already keep the other cores busy, where FFmpeg's frame threads only
+   * add synchronisation.
+   */
+  @Override
+  public boolean decodingThreads(int threads) {
+    if (threads < 0) {
+      throw new IllegalArgumentException("threads must be >= 0, was " + threads);
+    }
+    if (started || closed) {
+      return false;
+    }
+    AVCodecContext replacement = openCodec(c, threads);
+    avcodec_free_context(codec);
+    codec = replacement;
+    return true;
   }
 
   /** An opened container and its first video stream. */
@@ -338,6 +373,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
 
   @Override
   public @Nullable VideoFrame next() throws IOException {
+    started = true;
     if (closed) {
       throw new IllegalStateException("decoder is closed");
     }

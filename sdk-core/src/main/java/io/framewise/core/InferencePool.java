@@ -58,6 +58,11 @@ final class InferencePool implements AutoCloseable {
     }
   }
 
+  /** CPU threads the pool keeps busy while it runs ({@link ModelAdapter#cpuThreads()} summed). */
+  int cpuThreads() {
+    return adapters.stream().mapToInt(a -> Math.max(0, a.cpuThreads())).sum();
+  }
+
   /** How many batches may wait in the queue or run at once. */
   int capacity() {
     return 2 * adapters.size();

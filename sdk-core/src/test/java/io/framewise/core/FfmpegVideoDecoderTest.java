@@ -77,4 +77,35 @@ class FfmpegVideoDecoderTest {
     d.close();
     d.close();
   }
+
+  @Test
+  void decodingThreads_beforeTheFirstFrame_givesTheSamePixels_afterwardsIsRefused() throws IOException {
+    SyntheticVideo v = SyntheticVideo.builder().frames(40).bFrames(2).gopSize(8).build();
+    Path file = v.write(dir.resolve("threads.mp4"));
+    java.util.List<byte[]> auto = new java.util.ArrayList<>();
+    java.util.List<Long> autoPts = new java.util.ArrayList<>();
+    try (VideoDecoder d = new FfmpegDecoderProvider().open(file)) {
+      VideoFrame f;
+      while ((f = d.next()) != null) {
+        byte[] px = new byte[f.bgr().capacity()];
+        f.bgr().get(0, px);
+        auto.add(px);
+        autoPts.add(f.ptsMicros());
+      }
+    }
+    try (VideoDecoder d = new FfmpegDecoderProvider().open(file)) {
+      assertThat(d.decodingThreads(1)).isTrue();
+      int n = 0;
+      VideoFrame f;
+      while ((f = d.next()) != null) {
+        byte[] px = new byte[f.bgr().capacity()];
+        f.bgr().get(0, px);
+        assertThat(px).as("pixels of frame %d", n).isEqualTo(auto.get(n));
+        assertThat(f.ptsMicros()).isEqualTo(autoPts.get(n));
+        n++;
+        assertThat(d.decodingThreads(2)).as("after the first frame").isFalse();
+      }
+      assertThat(n).isEqualTo(40);
+    }
+  }
 }

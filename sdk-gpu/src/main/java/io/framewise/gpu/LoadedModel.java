@@ -48,6 +48,8 @@ final class LoadedModel {
   final ModelInfo info;
   final int maxBatch;
   final String device;
+  /** CPU threads one run keeps busy: the intra-op threads on CPU, 0 on CUDA. */
+  int cpuThreads;
   final Set<String> outputNames;
   /**
    * Output shapes (batch dimension excluded) for outputs whose shape only depends on the batch, so
@@ -193,6 +195,7 @@ final class LoadedModel {
     }
     try {
       LoadedModel model = configure(spec, session, device);
+      model.cpuThreads = device.startsWith("CUDA") ? 0 : threads;
       LOG.info("ONNX Runtime on {} for model {} ({}, {} input {}x{}{}; {})", device, model.info.name(),
           model.info.format().id(), model.inputName, model.info.inputWidth(), model.info.inputHeight(),
           model.maxBatch > 1 ? ", dynamic batch" : "", model.layout.why());

@@ -68,6 +68,11 @@ final class OnnxModelAdapter implements ModelAdapter {
   }
 
   @Override
+  public int cpuThreads() {
+    return model.cpuThreads;
+  }
+
+  @Override
   public int maxBatchSize() {
     return model.maxBatch;
   }
