@@ -234,6 +234,10 @@ final class SegmentedRun {
         VideoDecoder decoder = config.decoder().openSegment(config.video(), index, segment, options.keyframesOnly());
         ModelAdapter model = DefaultDetectionEngine.openModel(config, workers)) {
       DefaultDetectionEngine.scaleFramesForModel(decoder, model, index.info());
+      // Cores that the workers' inference leaves free are shared by their decoders (at least one thread each).
+      int cores = Runtime.getRuntime().availableProcessors();
+      int free = cores - workers * Math.max(0, model.cpuThreads());
+      decoder.decodingThreads(free >= cores ? 0 : Math.max(1, free / workers));
       ErrorLog errors = new ErrorLog();
       FrameProcessor processor = new FrameProcessor(model, config.params(), options.frameStride(), budget.batch(), spill::frame);
       FrameProcessor.Drained drained = processor.drain(decoder, errors, segment.firstFrameId(), config, () -> {

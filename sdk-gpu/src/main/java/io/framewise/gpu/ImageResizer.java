@@ -2,6 +2,7 @@ package io.framewise.gpu;
 
 import io.framewise.spi.VideoFrame;
 import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
@@ -17,7 +18,11 @@ final class ImageResizer {
   private final Preprocessing pre;
   private final int dstW;
   private final int dstH;
-  private final float[] planes;
+  /** A row of padding, and one output row per channel. */
+  private final float[] padRow;
+  private final float[] rowOut0;
+  private final float[] rowOut1;
+  private final float[] rowOut2;
   private final float padValue;
   /** Normalised value of each 8-bit pixel value. */
   private final float[] lut = new float[256];
@@ -39,58 +44,71 @@ final class ImageResizer {
     this.pre = pre;
     this.dstW = dstW;
     this.dstH = dstH;
-    this.planes = new float[3 * dstW * dstH];
     this.padValue = pre.normalize(pre.pad());
+    this.padRow = new float[dstW];
+    Arrays.fill(padRow, padValue);
+    this.rowOut0 = new float[dstW];
+    this.rowOut1 = new float[dstW];
+    this.rowOut2 = new float[dstW];
     for (int v = 0; v < 256; v++) {
       lut[v] = pre.normalize(v);
     }
   }
 
-  /** Returns the input planes (C, H, W) for this frame; the array is reused by the next call. */
-  float[] apply(VideoFrame frame) {
+  /**
+   * Writes this frame's input planes (C, H, W) into {@code dst} at {@code offset} (in floats): the
+   * resized image rows only. The padding around them is written when {@code fillPadding} is true and
+   * otherwise left as it is: a slot that held a frame of the same geometry already has it.
+   */
+  void apply(VideoFrame frame, FloatBuffer dst, int offset, boolean fillPadding) {
     if (geometry == null || geometry.srcW() != frame.sourceWidth() || geometry.srcH() != frame.sourceHeight()
         || frameWidth != frame.width() || frameHeight != frame.height()) {
       prepare(frame);
     }
     Preprocessing.Geometry g = geometry;
-    if (g.width() != dstW || g.height() != dstH) {
-      Arrays.fill(planes, padValue);
-    }
     int plane = dstW * dstH;
+    if (fillPadding && (g.width() != dstW || g.height() != dstH)) {
+      for (int i = 0; i < 3 * plane; i += padRow.length) {
+        dst.put(offset + i, padRow, 0, Math.min(padRow.length, 3 * plane - i));
+      }
+    }
     // output channel k reads BGR byte offset: RGB order reads 2,1,0; BGR order reads 0,1,2
     int c0 = pre.bgr() ? 0 : 2;
     int c2 = pre.bgr() ? 2 : 0;
     ByteBuffer src = frame.bgr();
     int stride = frame.stride();
     int rowBytes = 3 * frame.width();
-    if (identity) {
-      // the decoder delivered the frame at the resized size: normalise and place, no interpolation
-      for (int y = 0; y < g.height(); y++) {
+    int w = g.width();
+    float[] out0 = rowOut0;
+    float[] out1 = rowOut1;
+    float[] out2 = rowOut2;
+    for (int y = 0; y < g.height(); y++) {
+      if (identity) {
+        // the decoder delivered the frame at the resized size: normalise and place, no interpolation
         src.get(y * stride, row0, 0, rowBytes);
-        int out = (g.top() + y) * dstW + g.left();
-        for (int x = 0, o = 0; x < g.width(); x++, out++, o += 3) {
-          planes[out] = lut[row0[o + c0] & 0xff];
-          planes[plane + out] = lut[row0[o + 1] & 0xff];
-          planes[2 * plane + out] = lut[row0[o + c2] & 0xff];
+        for (int x = 0, o = 0; x < w; x++, o += 3) {
+          out0[x] = lut[row0[o + c0] & 0xff];
+          out1[x] = lut[row0[o + 1] & 0xff];
+          out2[x] = lut[row0[o + c2] & 0xff];
+        }
+      } else {
+        src.get(y0[y] * stride, row0, 0, rowBytes);
+        src.get(y1[y] * stride, row1, 0, rowBytes);
+        int fy = wy[y];
+        for (int x = 0; x < w; x++) {
+          int a = x0[x];
+          int b = x1[x];
+          int fx = wx[x];
+          out0[x] = lut[lerp(row0, row1, a, b, fx, fy, c0)];
+          out1[x] = lut[lerp(row0, row1, a, b, fx, fy, 1)];
+          out2[x] = lut[lerp(row0, row1, a, b, fx, fy, c2)];
         }
       }
-      return planes;
+      int at = offset + (g.top() + y) * dstW + g.left();
+      dst.put(at, out0, 0, w);
+      dst.put(at + plane, out1, 0, w);
+      dst.put(at + 2 * plane, out2, 0, w);
     }
-    for (int y = 0; y < g.height(); y++) {
-      src.get(y0[y] * stride, row0, 0, rowBytes);
-      src.get(y1[y] * stride, row1, 0, rowBytes);
-      int fy = wy[y];
-      int out = (g.top() + y) * dstW + g.left();
-      for (int x = 0; x < g.width(); x++, out++) {
-        int a = x0[x];
-        int b = x1[x];
-        int fx = wx[x];
-        planes[out] = lut[lerp(row0, row1, a, b, fx, fy, c0)];
-        planes[plane + out] = lut[lerp(row0, row1, a, b, fx, fy, 1)];
-        planes[2 * plane + out] = lut[lerp(row0, row1, a, b, fx, fy, c2)];
-      }
-    }
-    return planes;
   }
 
   Preprocessing.Geometry geometry() {

@@ -31,6 +31,8 @@ final class OnnxModelAdapter implements ModelAdapter {
   private final int plane;
   private FloatBuffer input;
   private int inputFrames;
+  /** Per batch slot of {@code input}: the geometry whose padding the slot holds. */
+  private Preprocessing.Geometry[] slotGeometry = new Preprocessing.Geometry[0];
   /** The input tensor over {@code input} and, where the model's output shapes allow, output tensors over our own buffers. */
   private @Nullable OnnxTensor inputTensor;
   private Map<String, OnnxTensor> outputTensors = Map.of();
@@ -95,14 +97,17 @@ final class OnnxModelAdapter implements ModelAdapter {
       input = ByteBuffer.allocateDirect(n * plane * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
       inputFrames = n;
       tensorFrames = 0;
+      slotGeometry = new Preprocessing.Geometry[n];
     }
     Preprocessing.Geometry[] geometry = new Preprocessing.Geometry[n];
-    input.clear();
     for (int i = 0; i < n; i++) {
-      input.put(resizer.apply(frames.get(i)));
+      VideoFrame frame = frames.get(i);
+      Preprocessing.Geometry g = resizer.geometryFor(frame.sourceWidth(), frame.sourceHeight());
+      // A slot's padding stays from the last frame of the same geometry: only the image rows are written.
+      resizer.apply(frame, input, i * plane, !g.equals(slotGeometry[i]));
+      slotGeometry[i] = g;
       geometry[i] = resizer.geometry();
     }
-    input.flip();
     ModelInfo info = model.info;
     List<List<Candidate>> candidates = new ArrayList<>(n);
     float conf = (float) params.confidence();
