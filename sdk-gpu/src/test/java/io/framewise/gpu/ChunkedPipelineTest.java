@@ -338,11 +338,19 @@ class ChunkedPipelineTest {
 
   /** Wraps the real adapter; inference fails on frame {@code failOn} for the first {@code times} attempts. */
   static final class FlakyAdapter implements ModelAdapterProvider {
+    final java.util.function.Predicate<VideoFrame> fails;
     final long failOn;
     final int times;
     volatile int failures;
 
+    /** Fails on the frame whose decoder-assigned id is {@code failOn} (segmented runs). */
     FlakyAdapter(long failOn, int times) {
+      this(frame -> frame.index() == failOn, failOn, times);
+    }
+
+    /** Fails on the frames {@code fails} picks, reporting them as frame {@code failOn}. */
+    FlakyAdapter(java.util.function.Predicate<VideoFrame> fails, long failOn, int times) {
+      this.fails = fails;
       this.failOn = failOn;
       this.times = times;
     }
@@ -363,7 +371,7 @@ class ChunkedPipelineTest {
 
         @Override
         public List<Detection> detect(VideoFrame frame, DetectionParams params) throws IOException {
-          if (frame.index() == failOn) {
+          if (fails.test(frame)) {
             synchronized (FlakyAdapter.this) {
               if (failures < times) {
                 failures++;

@@ -5,24 +5,15 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.framewise.Detection;
 import io.framewise.DetectionJob;
 import io.framewise.ModelException;
-import io.framewise.ModelInfo;
-import io.framewise.ModelSpec;
 import io.framewise.VideoDetector;
-import io.framewise.spi.DetectionParams;
-import io.framewise.spi.ModelAdapter;
-import io.framewise.spi.ModelAdapterProvider;
-import io.framewise.spi.VideoFrame;
 import io.framewise.testkit.SyntheticDetector;
 import io.framewise.testkit.SyntheticFamily;
 import io.framewise.testkit.SyntheticVideo;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
@@ -91,9 +82,13 @@ class StreamPipelineTest {
   void failureOnAnInferenceThread_endsTheJobNamingTheFrame_andLeavesNoFinishedJson() {
     assumeThat(Runtime.getRuntime().availableProcessors()).as("inference threads need more than one core").isGreaterThan(1);
     long failOn = 77;
+    long failPts = Math.round(bframes.ptsMs(failOn) * 1000);
+    // unchunked frames carry no decoder-assigned id: the adapter recognises frame 77 by its time
+    ChunkedPipelineTest.FlakyAdapter failing =
+        new ChunkedPipelineTest.FlakyAdapter(f -> Math.abs(f.ptsMicros() - failPts) < 500, failOn, Integer.MAX_VALUE);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ModelException e = catchThrowableOfType(
-        () -> VideoDetector.open(bframesFile).model(model).confidence(0.5).modelAdapter(new FailingAt(bframes, failOn)).writeJson(out),
+        () -> VideoDetector.open(bframesFile).model(model).confidence(0.5).modelAdapter(failing).writeJson(out),
         ModelException.class);
 
     assertThat(e).as("the job fails").isNotNull();
@@ -116,45 +111,5 @@ class StreamPipelineTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     assertThat(options.apply(VideoDetector.open(video).model(modelFile).confidence(0.5)).writeJson(out).complete()).isTrue();
     return out.toByteArray();
-  }
-
-  /** The real adapter, except that inference fails on the frame presented at frame {@code failOn}'s time. */
-  static final class FailingAt implements ModelAdapterProvider {
-    private final long failPtsMicros;
-    private final long failOn;
-
-    FailingAt(SyntheticVideo video, long failOn) {
-      this.failPtsMicros = Math.round(video.ptsMs(failOn) * 1000);
-      this.failOn = failOn;
-    }
-
-    @Override
-    public String name() {
-      return "onnxruntime";
-    }
-
-    @Override
-    public ModelAdapter open(ModelSpec spec) {
-      ModelAdapter real = new OnnxModelAdapterProvider().open(spec);
-      return new ModelAdapter() {
-        @Override
-        public ModelInfo info() {
-          return real.info();
-        }
-
-        @Override
-        public List<Detection> detect(VideoFrame frame, DetectionParams params) throws IOException {
-          if (Math.abs(frame.ptsMicros() - failPtsMicros) < 500) {
-            throw new IOException("injected failure on frame " + failOn);
-          }
-          return real.detect(frame, params);
-        }
-
-        @Override
-        public void close() {
-          real.close();
-        }
-      };
-    }
   }
 }
