@@ -233,9 +233,7 @@ public final class DetectionJob {
    * @throws IllegalStateException if already set
    */
   public DetectionJob parallelism(int n) {
-    if (n < 1) {
-      throw new IllegalArgumentException("parallelism must be >= 1, was " + n);
-    }
+    atLeastOne(n, "parallelism");
     requireState(parallelism == 0, "parallelism was already set to %s", parallelism);
     this.parallelism = n;
     return this;
@@ -251,9 +249,7 @@ public final class DetectionJob {
    * @throws IllegalStateException if already set
    */
   public DetectionJob batchSize(int n) {
-    if (n < 1) {
-      throw new IllegalArgumentException("batchSize must be >= 1, was " + n);
-    }
+    atLeastOne(n, "batchSize");
     requireState(batchSize == 0, "batchSize was already set to %s", batchSize);
     this.batchSize = n;
     return this;
@@ -268,9 +264,7 @@ public final class DetectionJob {
    * @throws IllegalStateException if already set
    */
   public DetectionJob frameStride(int n) {
-    if (n < 1) {
-      throw new IllegalArgumentException("frameStride must be >= 1, was " + n);
-    }
+    atLeastOne(n, "frameStride");
     requireState(frameStride == 0, "frameStride was already set to %s", frameStride);
     this.frameStride = n;
     return this;
@@ -405,6 +399,12 @@ public final class DetectionJob {
    * Removes temporary files an earlier run for the same output left when its process was killed
    * (older than a minute, so a concurrent writer's file is left alone).
    */
+  private static void atLeastOne(int n, String what) {
+    if (n < 1) {
+      throw new IllegalArgumentException(what + " must be >= 1, was " + n);
+    }
+  }
+
   private static void deleteStaleParts(Path dir, String name) {
     String prefix = "." + name + ".";
     long cutoff = System.currentTimeMillis() - 60_000;

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Peak memory of a whole SDK job, measured in a child JVM so that the numbers belong to the job
@@ -52,13 +53,30 @@ final class MemoryBenchmark {
 
   // ------------------------------------------------------------------------------------------ parent
 
+  /** The job's options, read by the parent and passed on to the child as the same flags. */
+  private record JobArgs(Path video, Path model, String chunk, @Nullable String parallelism, @Nullable String batch, String maxHeap) {
+
+    static JobArgs read(Args args) {
+      return new JobArgs(args.existingFile("video"), args.existingFile("model"), args.string("chunk-size", "64MiB"),
+          args.string("parallelism", null), args.string("batch", null), args.string("max-heap", "1GiB"));
+    }
+
+    List<String> flags() {
+      List<String> f = new ArrayList<>(List.of("--video", video.toAbsolutePath().toString(), "--model", model.toAbsolutePath().toString(),
+          "--chunk-size", chunk, "--max-heap", maxHeap));
+      if (parallelism != null) {
+        f.addAll(List.of("--parallelism", parallelism));
+      }
+      if (batch != null) {
+        f.addAll(List.of("--batch", batch));
+      }
+      return f;
+    }
+  }
+
   static int parent(Args args) throws Exception {
-    Path video = args.existingFile("video");
-    Path model = args.existingFile("model");
-    String chunk = args.string("chunk-size", "64MiB");
-    String parallelism = args.string("parallelism", null);
-    String batch = args.string("batch", null);
-    String maxHeap = args.string("max-heap", "1GiB");
+    JobArgs job = JobArgs.read(args);
+    Path video = job.video();
     String xmx = args.string("jvm-xmx", "1g");
     String maxDirect = args.string("max-direct", "512m");
     String every = args.string("every", null);
@@ -82,22 +100,7 @@ final class MemoryBenchmark {
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(Benchmarks.class.getName());
     cmd.add("memory-child");
-    cmd.add("--video");
-    cmd.add(video.toAbsolutePath().toString());
-    cmd.add("--model");
-    cmd.add(model.toAbsolutePath().toString());
-    cmd.add("--chunk-size");
-    cmd.add(chunk);
-    cmd.add("--max-heap");
-    cmd.add(maxHeap);
-    if (parallelism != null) {
-      cmd.add("--parallelism");
-      cmd.add(parallelism);
-    }
-    if (batch != null) {
-      cmd.add("--batch");
-      cmd.add(batch);
-    }
+    cmd.addAll(job.flags());
     if (every != null) {
       cmd.add("--every");
       cmd.add(every);
@@ -169,12 +172,13 @@ final class MemoryBenchmark {
   }
 
   static int child(Args args) throws Exception {
-    Path video = args.existingFile("video");
-    Path model = args.existingFile("model");
-    String chunk = args.string("chunk-size", "64MiB");
-    String parallelism = args.string("parallelism", null);
-    String batch = args.string("batch", null);
-    String maxHeap = args.string("max-heap", "1GiB");
+    JobArgs a = JobArgs.read(args);
+    Path video = a.video();
+    Path model = a.model();
+    String chunk = a.chunk();
+    String parallelism = a.parallelism();
+    String batch = a.batch();
+    String maxHeap = a.maxHeap();
     long everyArg = args.integer("every", 0);
     boolean keep = args.flag("keep-output");
     args.done();

@@ -37,25 +37,13 @@ final class RoughDecode {
           for (int gy = 0; gy < inputH / s; gy++) {
             for (int gx = 0; gx < inputW / s; gx++, i++) {
               int r = i * cols;
-              float obj = out.get(r + 4);
-              if (obj < conf) {
-                continue;
-              }
-              int best = -1;
-              float bs = conf;
-              for (int c = 5; c < cols; c++) {
-                float v = obj * out.get(r + c);
-                if (v >= bs) {
-                  bs = v;
-                  best = c - 5;
-                }
-              }
+              long best = bestObjectClass(out, r, cols, conf);
               if (best >= 0) {
                 float cx = (out.get(r) + gx) * s;
                 float cy = (out.get(r + 1) + gy) * s;
                 float w = (float) Math.exp(out.get(r + 2)) * s;
                 float h = (float) Math.exp(out.get(r + 3)) * s;
-                found.add(new Box(best, bs, cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2));
+                found.add(box(best, cx, cy, w, h));
               }
             }
           }
@@ -88,25 +76,9 @@ final class RoughDecode {
         int cols = (int) shape[2];
         for (int i = 0; i < n; i++) {
           int r = i * cols;
-          float obj = out.get(r + 4);
-          if (obj < conf) {
-            continue;
-          }
-          int best = -1;
-          float bs = conf;
-          for (int c = 5; c < cols; c++) {
-            float v = obj * out.get(r + c);
-            if (v >= bs) {
-              bs = v;
-              best = c - 5;
-            }
-          }
+          long best = bestObjectClass(out, r, cols, conf);
           if (best >= 0) {
-            float cx = out.get(r);
-            float cy = out.get(r + 1);
-            float w = out.get(r + 2);
-            float h = out.get(r + 3);
-            found.add(new Box(best, bs, cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2));
+            found.add(box(best, out.get(r), out.get(r + 1), out.get(r + 2), out.get(r + 3)));
           }
         }
         return nms(found, iou);
@@ -158,6 +130,32 @@ final class RoughDecode {
       default -> throw new IllegalArgumentException("no rough decoding for " + format);
     }
     return nms(found, iou);
+  }
+
+  /**
+   * For a row {@code x, y, w, h, obj, classes...} at {@code r}: the best class by obj x class score,
+   * packed as {@code class << 32 | floatBits(score)}, or -1 when none reaches {@code conf}.
+   */
+  private static long bestObjectClass(FloatBuffer out, int r, int cols, float conf) {
+    float obj = out.get(r + 4);
+    if (obj < conf) {
+      return -1;
+    }
+    int best = -1;
+    float bs = conf;
+    for (int c = 5; c < cols; c++) {
+      float v = obj * out.get(r + c);
+      if (v >= bs) {
+        bs = v;
+        best = c - 5;
+      }
+    }
+    return best < 0 ? -1 : ((long) best << 32) | (Float.floatToRawIntBits(bs) & 0xffffffffL);
+  }
+
+  /** A box from a packed {@link #bestObjectClass} result and centre, width, height. */
+  private static Box box(long best, float cx, float cy, float w, float h) {
+    return new Box((int) (best >>> 32), Float.intBitsToFloat((int) best), cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2);
   }
 
   /** Greedy, class-aware, best score first, at most 300 boxes. */

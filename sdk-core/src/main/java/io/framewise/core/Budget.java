@@ -44,28 +44,50 @@ record Budget(int parallelism, int batch, int window, long budgetBytes, long per
     return Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), MAX_STREAM_WORKERS));
   }
 
+  /** Segment workers a chunked job plans for before its budget is known: the parallelism asked for, else one per core; at most one per segment. */
+  static int segmentWorkers(PipelineOptions o, int segments) {
+    int wanted = o.parallelism() > 0 ? o.parallelism() : Runtime.getRuntime().availableProcessors();
+    return Math.max(1, Math.min(wanted, segments));
+  }
+
+  /**
+   * Decoding threads that leave {@code busyCpuThreads} cores to inference, shared by {@code decoders}
+   * decoders: 0 (the decoder's own choice) when inference uses no CPU, else at least 1 each.
+   */
+  static int decodingThreads(int busyCpuThreads, int decoders) {
+    int cores = Runtime.getRuntime().availableProcessors();
+    int free = cores - busyCpuThreads;
+    return free >= cores ? 0 : Math.max(1, free / Math.max(1, decoders));
+  }
+
   /**
    * What an unchunked job holds: one decoder, the frames being collected, and per inference thread its
    * model input and output and the frame copies in flight (two batches per thread).
    */
   static long stream(VideoInfo video, ModelInfo model, int batch, int workers) {
-    long pixels = (long) video.width() * video.height();
-    long decoder = DECODER_PICTURES * pixels * 3 / 2 + pixels * 3 + video.declaredFrames() * SAMPLE_TABLE_BYTES_PER_FRAME;
-    long input = (long) batch * 3 * model.inputWidth() * model.inputHeight() * Float.BYTES;
-    long output = (long) batch * (4L << 20);
-    long copies = workers > 1 ? (2L * workers + 2) * batch * pixels * 3 : (batch > 1 ? batch * pixels * 3 : 0);
-    return decoder + copies + workers * (input * 2 + output);
+    long bgr = (long) video.width() * video.height() * 3;
+    long copies = workers > 1 ? (2L * workers + 2) * batch * bgr : (batch > 1 ? batch * bgr : 0);
+    return decoder(video) + copies + workers * modelBuffers(model, batch);
   }
 
+  /** What one segment worker holds: its decoder, batch copies, model input and output. */
   static long perWorker(VideoInfo video, ModelInfo model, int batch) {
-    long pixels = (long) video.width() * video.height();
-    long decoder = DECODER_PICTURES * pixels * 3 / 2;
-    long bgr = pixels * 3;
+    long bgr = (long) video.width() * video.height() * 3;
     long copies = batch > 1 ? batch * bgr : 0;
-    long input = (long) batch * 3 * model.inputWidth() * model.inputHeight() * Float.BYTES;
-    long output = (long) batch * (4L << 20);
+    return decoder(video) + copies + modelBuffers(model, batch);
+  }
+
+  /** One open decoder: its pictures, the converted frame and (MP4) the container's sample table. */
+  private static long decoder(VideoInfo video) {
+    long pixels = (long) video.width() * video.height();
     long sampleTable = video.declaredFrames() * SAMPLE_TABLE_BYTES_PER_FRAME; // 0 where the container declares no count
-    return decoder + bgr + copies + input * 2 + output + sampleTable;
+    return DECODER_PICTURES * pixels * 3 / 2 + pixels * 3 + sampleTable;
+  }
+
+  /** One adapter's model input (twice: ours and ONNX Runtime's) and output, for a batch. */
+  private static long modelBuffers(ModelInfo model, int batch) {
+    long input = (long) batch * 3 * model.inputWidth() * model.inputHeight() * Float.BYTES;
+    return input * 2 + (long) batch * (4L << 20);
   }
 
   static Budget plan(Path video, VideoInfo info, ModelInfo model, PipelineOptions o, int maxBatch, boolean segmented) {

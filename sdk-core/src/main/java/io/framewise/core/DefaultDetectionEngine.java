@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,22 +74,25 @@ public final class DefaultDetectionEngine implements DetectionEngine {
       LOG.debug("{}: {}x{} {} at {} fps; model {} ({}, input {}x{}); batch {}, {} inference thread(s)", video, info.width(), info.height(),
           info.codec(), info.frameRate(), modelInfo.name(), modelInfo.format().id(), modelInfo.inputWidth(), modelInfo.inputHeight(),
           budget.batch(), budget.parallelism());
-      ModelAdapter model = probe;
       if (budget.parallelism() > 1) {
         // The model runs on pool threads; their adapters share the probe's session (set up for that many
-        // concurrent runs) unless the budget allowed fewer threads than planned.
-        pool = openPool(config, budget.parallelism());
-        // Cores that inference leaves free go to decoding (at least one thread: the calling thread).
-        int cores = Runtime.getRuntime().availableProcessors();
-        int free = cores - pool.cpuThreads();
-        decoder.decodingThreads(free >= cores ? 0 : Math.max(1, free));
+        // concurrent runs) unless the budget allowed fewer threads than planned. The cores inference
+        // leaves free go to decoding (at least one thread: the calling thread).
+        List<ModelAdapter> adapters = openAdapters(config, budget.parallelism());
+        try {
+          pool = new InferencePool(adapters, config.params());
+        } catch (RuntimeException | Error e) {
+          closeAll(adapters, e);
+          throw e;
+        }
+        decoder.decodingThreads(Budget.decodingThreads(pool.cpuThreads(), 1));
       }
-      scaleFramesForModel(decoder, model, info);
+      scaleFramesForModel(decoder, probe, info);
       writer.begin(info, modelInfo);
 
       ErrorLog errors = new ErrorLog();
       ProgressTracker tracker = new ProgressTracker(config.progress(), expectedFrames(info), System.nanoTime());
-      FrameProcessor processor = new FrameProcessor(model, config.params(), config.options().frameStride(), budget.batch(), writer::frame,
+      FrameProcessor processor = new FrameProcessor(probe, config.params(), config.options().frameStride(), budget.batch(), writer::frame,
           pool);
       long[] seen = {0};
       FrameProcessor.Drained drained = processor.drain(decoder, errors, 0, config, () -> tracker.frameDone(++seen[0]));
@@ -119,23 +123,32 @@ public final class DefaultDetectionEngine implements DetectionEngine {
     }
   }
 
-  /** Opens {@code workers} adapters (sharing the loaded model) and a pool that runs them. */
-  private static InferencePool openPool(JobConfig config, int workers) {
-    List<ModelAdapter> adapters = new ArrayList<>(workers);
+  /** Opens {@code n} adapters for {@code n} concurrent workers (sharing the loaded model); closes them all if one fails. */
+  static List<ModelAdapter> openAdapters(JobConfig config, int n) {
+    List<ModelAdapter> adapters = new ArrayList<>(n);
     try {
-      for (int i = 0; i < workers; i++) {
-        adapters.add(openModel(config, workers));
+      for (int i = 0; i < n; i++) {
+        adapters.add(openModel(config, n));
       }
-      return new InferencePool(adapters, config.params());
+      return adapters;
     } catch (RuntimeException | Error e) {
-      for (ModelAdapter a : adapters) {
-        try {
-          a.close();
-        } catch (Exception suppressed) {
-          e.addSuppressed(suppressed);
+      closeAll(adapters, e);
+      throw e;
+    }
+  }
+
+  /** Closes adapters, adding their failures to {@code failure} (or logging them when it is null). */
+  static void closeAll(List<ModelAdapter> adapters, @Nullable Throwable failure) {
+    for (ModelAdapter a : adapters) {
+      try {
+        a.close();
+      } catch (RuntimeException e) {
+        if (failure != null) {
+          failure.addSuppressed(e);
+        } else {
+          LOG.debug("closing model adapter", e);
         }
       }
-      throw e;
     }
   }
 
@@ -174,10 +187,6 @@ public final class DefaultDetectionEngine implements DetectionEngine {
     } catch (IOException e) {
       throw new CorruptMediaException("FW-102", config.video(), "decoder " + config.decoder().name() + " cannot open it: " + e.getMessage(), e);
     }
-  }
-
-  static ModelAdapter openModel(JobConfig config) {
-    return openModel(config, 1);
   }
 
   static ModelAdapter openModel(JobConfig config, int workers) {

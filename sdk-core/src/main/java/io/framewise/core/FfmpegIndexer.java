@@ -36,7 +36,7 @@ final class FfmpegIndexer {
   private FfmpegIndexer() {}
 
   static VideoIndex index(Path path, PipelineOptions options) {
-    FfmpegVideoDecoder.Container c = FfmpegVideoDecoder.Container.open(path, false);
+    FfmpegVideoDecoder.Container c = FfmpegVideoDecoder.Container.open(path);
     long started = System.nanoTime();
     long[] kfPts = new long[64];
     long[] kfDts = new long[64];
@@ -102,7 +102,7 @@ final class FfmpegIndexer {
     List<VideoIndex.Segment> segments = new ArrayList<>();
     if (ptsMissing || gops == 0) {
       LOG.info("{}: {} — one segment", path, gops == 0 ? "no key frames found" : "packets without presentation times");
-      segments.add(new VideoIndex.Segment(0, 0, frames, Long.MIN_VALUE, Long.MAX_VALUE, Long.MIN_VALUE, totalBytes(gopBytes, gops),
+      segments.add(new VideoIndex.Segment(0, 0, frames, Long.MIN_VALUE, Long.MAX_VALUE, Long.MIN_VALUE, Arrays.stream(gopBytes, 0, gops).sum(),
           new int[] {(int) Math.min(Integer.MAX_VALUE, frames)}));
     } else {
       // frames before the first key frame (if any) were counted in group 0 by gopOf
@@ -124,10 +124,7 @@ final class FfmpegIndexer {
         }
         if (full || last) {
           int[] counts = Arrays.copyOfRange(gopFrames, first, g + 1);
-          long n = 0;
-          for (int k : counts) {
-            n += k;
-          }
+          long n = Arrays.stream(counts).asLongStream().sum();
           long startPts = segments.isEmpty() ? Long.MIN_VALUE : kfPts[first];
           long endPts = last ? Long.MAX_VALUE : kfPts[g + 1];
           segments.add(new VideoIndex.Segment(segments.size(), firstId, n, startPts, endPts, kfDts[first], bytes, counts));
@@ -140,14 +137,6 @@ final class FfmpegIndexer {
     LOG.debug("{}: indexed {} frames, {} key frames, {} segment(s) in {} ms", path, frames, gops, segments.size(),
         (System.nanoTime() - started) / 1_000_000);
     return new VideoIndex(c.info, frames, base, segments);
-  }
-
-  private static long totalBytes(long[] gopBytes, int gops) {
-    long sum = 0;
-    for (int g = 0; g < gops; g++) {
-      sum += gopBytes[g];
-    }
-    return sum;
   }
 
   /** The group whose key frame is the last at or before {@code pts} (group 0 for earlier frames). */

@@ -149,7 +149,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
   }
 
   private static FfmpegVideoDecoder open(Path path, VideoIndex.@Nullable Segment segment, long basePts, boolean keyframesOnly) {
-    Container c = Container.open(path, true);
+    Container c = Container.open(path);
     AVCodecContext codec = null;
     try {
       codec = openCodec(c, 0);
@@ -256,7 +256,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
       return e;
     }
 
-    static Container open(Path path, boolean forDecoding) {
+    static Container open(Path path) {
       checkFile(path);
       FfmpegLog.install();
       AVFormatContext format = new AVFormatContext(null);
@@ -365,7 +365,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
   /** Reopens the container at its start, to scan forward to the segment's key frame. */
   private void rewindToStart() {
     rescanned = true;
-    Container fresh = Container.open(path, true);
+    Container fresh = Container.open(path);
     c.close();
     c = fresh;
     avcodec_flush_buffers(codec);
@@ -373,10 +373,10 @@ final class FfmpegVideoDecoder implements VideoDecoder {
 
   @Override
   public @Nullable VideoFrame next() throws IOException {
-    started = true;
     if (closed) {
       throw new IllegalStateException("decoder is closed");
     }
+    started = true;
     while (true) {
       FrameDecodeException report = reports.poll();
       if (report != null) {

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -19,33 +20,30 @@ import org.jspecify.annotations.Nullable;
  * Runs the model on the frames that the frame stride selects, in batches, and hands each processed
  * frame's detections to a sink in frame order. Without an {@link InferencePool} the model runs on the
  * calling thread: with a batch of 1 frames are used in place, larger batches copy the (borrowed)
- * pixels. With a pool, every selected frame is copied (into recycled buffers), batches run on the
- * pool's threads while decoding goes on, and results are handed to the sink in submission order, at
- * most {@link InferencePool#capacity()} batches behind. The budget accounts for the copies.
+ * pixels. With a pool, every selected frame is copied, batches run on the pool's threads while
+ * decoding goes on, and results are handed to the sink in submission order, at most
+ * {@link InferencePool#capacity()} batches behind. Copies go into recycled buffers; the budget
+ * accounts for them.
  */
 final class FrameProcessor {
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FrameProcessor.class);
 
-  /** Receives processed frames in order. */
-  interface Sink {
-    void accept(FrameDetections frame) throws IOException;
-  }
-
   private final ModelAdapter model;
   private final DetectionParams params;
   private final int stride;
   private final int batch;
-  private final Sink sink;
+  private final FrameSink sink;
   private final List<VideoFrame> pending;
-  private final List<Long> pendingIds;
+  /** Frame ids of {@code pending}, in the same order. */
+  private final long[] pendingIds;
   private final @Nullable InferencePool pool;
   private final ArrayDeque<InferencePool.Task> inFlight = new ArrayDeque<>();
   private final ArrayDeque<ByteBuffer> freeBuffers = new ArrayDeque<>();
   private long processed;
   private long detections;
 
-  FrameProcessor(ModelAdapter model, DetectionParams params, int stride, int batch, Sink sink) {
+  FrameProcessor(ModelAdapter model, DetectionParams params, int stride, int batch, FrameSink sink) {
     this(model, params, stride, batch, sink, null);
   }
 
@@ -53,7 +51,7 @@ final class FrameProcessor {
    * @param model the adapter used on the calling thread when there is no pool (and for its batch limit)
    * @param pool runs batches on other threads, or null
    */
-  FrameProcessor(ModelAdapter model, DetectionParams params, int stride, int batch, Sink sink, @Nullable InferencePool pool) {
+  FrameProcessor(ModelAdapter model, DetectionParams params, int stride, int batch, FrameSink sink, @Nullable InferencePool pool) {
     this.pool = pool;
     this.model = model;
     this.params = params;
@@ -61,7 +59,7 @@ final class FrameProcessor {
     this.batch = Math.max(1, Math.min(batch, model.maxBatchSize()));
     this.sink = sink;
     this.pending = new ArrayList<>(this.batch);
-    this.pendingIds = new ArrayList<>(this.batch);
+    this.pendingIds = new long[this.batch];
   }
 
   /** What {@link #drain} saw. */
@@ -94,21 +92,25 @@ final class FrameProcessor {
       decoded++;
       try {
         accept(frame, lastId);
-      } catch (InferenceFailure e) {
-        throw DefaultDetectionEngine.inferenceFailed(config, e.frameId, (IOException) e.getCause());
       } catch (IOException e) {
-        throw DefaultDetectionEngine.inferenceFailed(config, lastId, e);
+        throw inferenceFailed(config, lastId, e);
       }
       onDecoded.run();
     }
     try {
       flush();
-    } catch (InferenceFailure e) {
-      throw DefaultDetectionEngine.inferenceFailed(config, e.frameId, (IOException) e.getCause());
     } catch (IOException e) {
-      throw DefaultDetectionEngine.inferenceFailed(config, lastId, e);
+      throw inferenceFailed(config, lastId, e);
     }
     return new Drained(decoded, failed);
+  }
+
+  /** FW-204 for the frame that failed: the batch's first frame when it failed on a pool thread, else the last one offered. */
+  private static RuntimeException inferenceFailed(JobConfig config, long lastId, IOException e) {
+    if (e instanceof InferenceFailure f) {
+      return DefaultDetectionEngine.inferenceFailed(config, f.frameId, (IOException) f.getCause());
+    }
+    return DefaultDetectionEngine.inferenceFailed(config, lastId, e);
   }
 
   /** Offers a decoded frame with its global id; frames the stride skips are only counted by the caller. */
@@ -116,26 +118,22 @@ final class FrameProcessor {
     if (frameId % stride != 0) {
       return;
     }
-    if (pool != null) {
-      pending.add(copyOf(frame));
-      pendingIds.add(frameId);
-      if (pending.size() == batch) {
-        submitPending();
-      }
+    if (pool == null && batch == 1) {
+      emit(frameId, frame.ptsMs(), model.detect(frame, params)); // used in place: nothing else holds it
       return;
     }
-    if (batch == 1) {
-      emit(frameId, frame.ptsMs(), model.detect(frame, params));
-      return;
-    }
-    pending.add(frame.copy());
-    pendingIds.add(frameId);
+    pendingIds[pending.size()] = frameId;
+    pending.add(copyOf(frame));
     if (pending.size() == batch) {
-      flush();
+      if (pool != null) {
+        submitPending();
+      } else {
+        flush();
+      }
     }
   }
 
-  /** Runs the model on frames still waiting for a full batch. */
+  /** Runs the model on frames still waiting for a full batch (and, with a pool, waits for every batch in flight). */
   void flush() throws IOException {
     if (pool != null) {
       submitPending();
@@ -148,11 +146,8 @@ final class FrameProcessor {
       return;
     }
     List<List<Detection>> results = model.detectBatch(pending, params);
-    for (int i = 0; i < pending.size(); i++) {
-      emit(pendingIds.get(i), pending.get(i).ptsMs(), results.get(i));
-    }
+    emitAll(pendingIds, pending, results);
     pending.clear();
-    pendingIds.clear();
   }
 
   /** Hands the waiting frames to the pool, then writes what is done (waiting when too much is in flight). */
@@ -160,13 +155,8 @@ final class FrameProcessor {
     if (pending.isEmpty()) {
       return;
     }
-    long[] ids = new long[pendingIds.size()];
-    for (int i = 0; i < ids.length; i++) {
-      ids[i] = pendingIds.get(i);
-    }
-    InferencePool.Task task = new InferencePool.Task(List.copyOf(pending), ids);
+    InferencePool.Task task = new InferencePool.Task(List.copyOf(pending), Arrays.copyOf(pendingIds, pending.size()));
     pending.clear();
-    pendingIds.clear();
     pool.submit(task);
     inFlight.add(task);
     while (!inFlight.isEmpty() && (inFlight.peek().result.isDone() || inFlight.size() > pool.capacity())) {
@@ -197,9 +187,14 @@ final class FrameProcessor {
       throw new IllegalStateException(cause);
     }
     inFlight.poll();
-    for (int i = 0; i < task.ids.length; i++) {
-      VideoFrame f = task.frames.get(i);
-      emit(task.ids[i], f.ptsMs(), results.get(i));
+    emitAll(task.ids, task.frames, results);
+  }
+
+  /** Writes a batch's results in order and takes its frame copies back for reuse. */
+  private void emitAll(long[] ids, List<VideoFrame> frames, List<List<Detection>> results) throws IOException {
+    for (int i = 0; i < frames.size(); i++) {
+      VideoFrame f = frames.get(i);
+      emit(ids[i], f.ptsMs(), results.get(i));
       freeBuffers.push(f.bgr());
     }
   }

@@ -109,12 +109,6 @@ final class InferencePool implements AutoCloseable {
       LOG.warn("inference threads still running 60 s after the job ended");
       return; // an adapter still in use is not closed under its thread
     }
-    for (ModelAdapter adapter : adapters) {
-      try {
-        adapter.close();
-      } catch (Exception e) {
-        LOG.debug("closing model adapter", e);
-      }
-    }
+    DefaultDetectionEngine.closeAll(adapters, null);
   }
 }

@@ -46,7 +46,9 @@ final class SegmentedRun {
   private final PipelineOptions options;
   private final AtomicLong framesCovered = new AtomicLong();
   private volatile boolean cancelled;
-  private volatile int workers = 1;
+  /** One adapter per worker, borrowed for a segment and given back (not one opened per segment). */
+  private final java.util.concurrent.BlockingQueue<ModelAdapter> adapters = new java.util.concurrent.LinkedBlockingQueue<>();
+  private int workers = 1;
 
   private VideoIndex index;
   private Budget budget;
@@ -69,7 +71,8 @@ final class SegmentedRun {
       index = IndexCache.get(config.decoder(), video, options);
       ModelInfo modelInfo;
       int maxBatch;
-      try (ModelAdapter probe = DefaultDetectionEngine.openModel(config)) {
+      // Opened for the workers the job plans, so the probe's session is the one they will share.
+      try (ModelAdapter probe = DefaultDetectionEngine.openModel(config, Budget.segmentWorkers(options, index.segments().size()))) {
         modelInfo = probe.info();
         maxBatch = probe.maxBatchSize();
       }
@@ -88,6 +91,7 @@ final class SegmentedRun {
       writer.begin(index.info(), modelInfo);
 
       workers = Math.min(budget.parallelism(), segments.size());
+      adapters.addAll(DefaultDetectionEngine.openAdapters(config, workers));
       pool = Executors.newFixedThreadPool(workers, workerThreads);
       ProgressTracker tracker = new ProgressTracker(config.progress(), index.totalFrames(), System.nanoTime());
       ArrayDeque<Future<Outcome>> inFlight = new ArrayDeque<>();
@@ -150,6 +154,9 @@ final class SegmentedRun {
         pool.shutdownNow();
         awaitWorkers(pool, workerThreads);
       }
+      List<ModelAdapter> open = new java.util.ArrayList<>();
+      adapters.drainTo(open);
+      DefaultDetectionEngine.closeAll(open, null);
       if (ownSpillDir) {
         deleteQuietly(spillDir);
       }
@@ -230,14 +237,12 @@ final class SegmentedRun {
   private void decodeSegment(VideoIndex.Segment segment, Path file) throws IOException {
     long t0 = System.nanoTime();
     long[] covered = {0}; // frames this attempt added to the progress count
+    ModelAdapter model = adapters.poll(); // one per worker: a worker always finds one
     try (SpillFile.Writer spill = new SpillFile.Writer(file);
-        VideoDecoder decoder = config.decoder().openSegment(config.video(), index, segment, options.keyframesOnly());
-        ModelAdapter model = DefaultDetectionEngine.openModel(config, workers)) {
+        VideoDecoder decoder = config.decoder().openSegment(config.video(), index, segment, options.keyframesOnly())) {
       DefaultDetectionEngine.scaleFramesForModel(decoder, model, index.info());
       // Cores that the workers' inference leaves free are shared by their decoders (at least one thread each).
-      int cores = Runtime.getRuntime().availableProcessors();
-      int free = cores - workers * Math.max(0, model.cpuThreads());
-      decoder.decodingThreads(free >= cores ? 0 : Math.max(1, free / workers));
+      decoder.decodingThreads(Budget.decodingThreads(workers * Math.max(0, model.cpuThreads()), workers));
       ErrorLog errors = new ErrorLog();
       FrameProcessor processor = new FrameProcessor(model, config.params(), options.frameStride(), budget.batch(), spill::frame);
       FrameProcessor.Drained drained = processor.drain(decoder, errors, segment.firstFrameId(), config, () -> {
@@ -261,6 +266,8 @@ final class SegmentedRun {
     } catch (IOException | RuntimeException e) {
       framesCovered.addAndGet(-covered[0]);
       throw e;
+    } finally {
+      adapters.add(model);
     }
   }
 

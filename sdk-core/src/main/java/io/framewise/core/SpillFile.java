@@ -103,11 +103,6 @@ final class SpillFile {
     }
   }
 
-  /** Receives the replayed frames. */
-  interface FrameSink {
-    void accept(FrameDetections frame) throws IOException;
-  }
-
   /** Replays a committed segment's frames into {@code sink} and returns its trailer. */
   static Trailer replay(Path file, FrameSink sink) throws IOException {
     try (InputStream raw = Files.newInputStream(file);

@@ -4,6 +4,7 @@ import io.framewise.spi.VideoFrame;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Fits a BGR frame into a planar float model input with bilinear interpolation (pixel-centre aligned,
@@ -23,7 +24,6 @@ final class ImageResizer {
   private final float[] rowOut0;
   private final float[] rowOut1;
   private final float[] rowOut2;
-  private final float padValue;
   /** Normalised value of each 8-bit pixel value. */
   private final float[] lut = new float[256];
 
@@ -44,9 +44,8 @@ final class ImageResizer {
     this.pre = pre;
     this.dstW = dstW;
     this.dstH = dstH;
-    this.padValue = pre.normalize(pre.pad());
     this.padRow = new float[dstW];
-    Arrays.fill(padRow, padValue);
+    Arrays.fill(padRow, pre.normalize(pre.pad()));
     this.rowOut0 = new float[dstW];
     this.rowOut1 = new float[dstW];
     this.rowOut2 = new float[dstW];
@@ -57,17 +56,19 @@ final class ImageResizer {
 
   /**
    * Writes this frame's input planes (C, H, W) into {@code dst} at {@code offset} (in floats): the
-   * resized image rows only. The padding around them is written when {@code fillPadding} is true and
-   * otherwise left as it is: a slot that held a frame of the same geometry already has it.
+   * resized image rows, and the padding around them unless the slot already holds the padding of this
+   * geometry ({@code slotGeometry}, the value this method returned for the slot's previous frame).
+   *
+   * @return where the frame lies in the input
    */
-  void apply(VideoFrame frame, FloatBuffer dst, int offset, boolean fillPadding) {
+  Preprocessing.Geometry apply(VideoFrame frame, FloatBuffer dst, int offset, Preprocessing.@Nullable Geometry slotGeometry) {
     if (geometry == null || geometry.srcW() != frame.sourceWidth() || geometry.srcH() != frame.sourceHeight()
         || frameWidth != frame.width() || frameHeight != frame.height()) {
       prepare(frame);
     }
     Preprocessing.Geometry g = geometry;
     int plane = dstW * dstH;
-    if (fillPadding && (g.width() != dstW || g.height() != dstH)) {
+    if (!g.equals(slotGeometry) && (g.width() != dstW || g.height() != dstH)) {
       for (int i = 0; i < 3 * plane; i += padRow.length) {
         dst.put(offset + i, padRow, 0, Math.min(padRow.length, 3 * plane - i));
       }
@@ -109,10 +110,7 @@ final class ImageResizer {
       dst.put(at + plane, out1, 0, w);
       dst.put(at + 2 * plane, out2, 0, w);
     }
-  }
-
-  Preprocessing.Geometry geometry() {
-    return geometry;
+    return g;
   }
 
   /**

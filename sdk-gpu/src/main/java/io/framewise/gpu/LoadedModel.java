@@ -49,7 +49,7 @@ final class LoadedModel {
   final int maxBatch;
   final String device;
   /** CPU threads one run keeps busy: the intra-op threads on CPU, 0 on CUDA. */
-  int cpuThreads;
+  final int cpuThreads;
   final Set<String> outputNames;
   /**
    * Output shapes (batch dimension excluded) for outputs whose shape only depends on the batch, so
@@ -62,7 +62,7 @@ final class LoadedModel {
   private boolean closed;
 
   private LoadedModel(Path path, OrtSession session, String inputName, ModelLayout layout, ModelInfo info, int maxBatch, String device,
-      Map<String, long[]> shapes) {
+      int threads, Map<String, long[]> shapes) {
     this.path = path;
     this.session = session;
     this.inputName = inputName;
@@ -70,6 +70,7 @@ final class LoadedModel {
     this.info = info;
     this.maxBatch = maxBatch;
     this.device = device;
+    this.cpuThreads = device.startsWith("CUDA") ? 0 : threads;
     this.outputNames = layout.boxesOutput() == null ? Set.of(layout.output()) : Set.of(layout.output(), layout.boxesOutput());
     Map<String, long[]> fixed = new java.util.HashMap<>();
     for (String name : outputNames) {
@@ -194,8 +195,7 @@ final class LoadedModel {
       throw new ModelException("FW-201", path, "not a valid ONNX model: " + oneLine(e.getMessage()), e);
     }
     try {
-      LoadedModel model = configure(spec, session, device);
-      model.cpuThreads = device.startsWith("CUDA") ? 0 : threads;
+      LoadedModel model = configure(spec, session, device, threads);
       LOG.info("ONNX Runtime on {} for model {} ({}, {} input {}x{}{}; {})", device, model.info.name(),
           model.info.format().id(), model.inputName, model.info.inputWidth(), model.info.inputHeight(),
           model.maxBatch > 1 ? ", dynamic batch" : "", model.layout.why());
@@ -213,7 +213,7 @@ final class LoadedModel {
     }
   }
 
-  private static LoadedModel configure(ModelSpec spec, OrtSession session, String device) throws OrtException {
+  private static LoadedModel configure(ModelSpec spec, OrtSession session, String device, int threads) throws OrtException {
     Path path = spec.path();
     Map<String, NodeInfo> inputs = session.getInputInfo();
     Map<String, NodeInfo> outputs = session.getOutputInfo();
@@ -252,7 +252,7 @@ final class LoadedModel {
     }
     ModelInfo info = new ModelInfo(spec.displayName(), layout.format(), width, height, labels);
     int maxBatch = inShape[0] < 0 ? MAX_BATCH : 1;
-    return new LoadedModel(path, session, input.getKey(), layout, info, maxBatch, device, shapes);
+    return new LoadedModel(path, session, input.getKey(), layout, info, maxBatch, device, threads, shapes);
   }
 
   private static int[] inputSize(ModelSpec spec, long[] shape, Map<String, String> metadata,

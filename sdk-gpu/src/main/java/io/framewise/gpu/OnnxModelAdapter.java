@@ -99,14 +99,9 @@ final class OnnxModelAdapter implements ModelAdapter {
       tensorFrames = 0;
       slotGeometry = new Preprocessing.Geometry[n];
     }
-    Preprocessing.Geometry[] geometry = new Preprocessing.Geometry[n];
     for (int i = 0; i < n; i++) {
-      VideoFrame frame = frames.get(i);
-      Preprocessing.Geometry g = resizer.geometryFor(frame.sourceWidth(), frame.sourceHeight());
-      // A slot's padding stays from the last frame of the same geometry: only the image rows are written.
-      resizer.apply(frame, input, i * plane, !g.equals(slotGeometry[i]));
-      slotGeometry[i] = g;
-      geometry[i] = resizer.geometry();
+      // A slot's padding stays from its last frame of the same geometry: only the image rows are written.
+      slotGeometry[i] = resizer.apply(frames.get(i), input, i * plane, slotGeometry[i]);
     }
     ModelInfo info = model.info;
     List<List<Candidate>> candidates = new ArrayList<>(n);
@@ -124,7 +119,7 @@ final class OnnxModelAdapter implements ModelAdapter {
     }
     List<List<Detection>> all = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      all.add(toDetections(candidates.get(i), geometry[i], params));
+      all.add(toDetections(candidates.get(i), slotGeometry[i], params));
     }
     return all;
   }
@@ -164,28 +159,27 @@ final class OnnxModelAdapter implements ModelAdapter {
     tensorFrames = 0;
   }
 
-  /** Reads an output: straight from our own buffer when it is one, else a copy out of ONNX Runtime. */
-  private FloatBuffer data(OrtSession.Result result, String name) throws OrtException {
+  /** An output: our own tensor when we gave ONNX Runtime one, else the result's. */
+  private OnnxTensor output(OrtSession.Result result, String name) {
     OnnxTensor own = outputTensors.get(name);
-    if (own != null) {
-      return ((FloatBuffer) own.getBufferRef().orElseThrow()).duplicate().clear();
-    }
-    return ((OnnxTensor) result.get(name).orElseThrow()).getFloatBuffer();
+    return own != null ? own : (OnnxTensor) result.get(name).orElseThrow();
+  }
+
+  /** An output's values: a view of our own buffer, else a copy out of ONNX Runtime. */
+  private static FloatBuffer data(OnnxTensor tensor) {
+    return tensor.getBufferRef().map(b -> ((FloatBuffer) b).duplicate().clear()).orElseGet(tensor::getFloatBuffer);
   }
 
   private void decode(OrtSession.Result result, int n, float conf, List<List<Candidate>> candidates) throws OrtException {
     ModelInfo info = model.info;
-    OnnxTensor out = outputTensors.getOrDefault(model.layout.output(), null);
-    if (out == null) {
-      out = (OnnxTensor) result.get(model.layout.output()).orElseThrow();
-    }
+    OnnxTensor out = output(result, model.layout.output());
     long[] shape = out.getInfo().getShape();
-    FloatBuffer data = data(result, model.layout.output());
+    FloatBuffer data = data(out);
     int per = data.capacity() / n;
     FloatBuffer boxes = null;
     int perBox = 0;
     if (model.layout.format() == ModelFormat.SSD) {
-      boxes = data(result, model.layout.boxesOutput());
+      boxes = data(output(result, model.layout.boxesOutput()));
       perBox = boxes.capacity() / n;
     }
     for (int i = 0; i < n; i++) {
@@ -200,7 +194,7 @@ final class OnnxModelAdapter implements ModelAdapter {
         case AUTO -> throw new AssertionError();
       });
     }
-}
+  }
 
   private List<Detection> toDetections(List<Candidate> candidates, Preprocessing.Geometry g, DetectionParams params) {
     List<Candidate> kept;
