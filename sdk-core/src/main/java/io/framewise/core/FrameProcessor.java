@@ -2,6 +2,7 @@ package io.framewise.core;
 
 import io.framewise.Detection;
 import io.framewise.FrameDetections;
+import io.framewise.ModelException;
 import io.framewise.spi.DetectionParams;
 import io.framewise.spi.FrameDecodeException;
 import io.framewise.spi.JobConfig;
@@ -30,6 +31,7 @@ final class FrameProcessor {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FrameProcessor.class);
 
   private final ModelAdapter model;
+  private final JobConfig config;
   private final DetectionParams params;
   private final int stride;
   private final int batch;
@@ -43,19 +45,21 @@ final class FrameProcessor {
   private long processed;
   private long detections;
 
-  FrameProcessor(ModelAdapter model, DetectionParams params, int stride, int batch, FrameSink sink) {
-    this(model, params, stride, batch, sink, null);
+  FrameProcessor(ModelAdapter model, JobConfig config, int batch, FrameSink sink) {
+    this(model, config, batch, sink, null);
   }
 
   /**
    * @param model the adapter used on the calling thread when there is no pool (and for its batch limit)
+   * @param config the job: detection parameters, frame stride, and what a failure names
    * @param pool runs batches on other threads, or null
    */
-  FrameProcessor(ModelAdapter model, DetectionParams params, int stride, int batch, FrameSink sink, @Nullable InferencePool pool) {
+  FrameProcessor(ModelAdapter model, JobConfig config, int batch, FrameSink sink, @Nullable InferencePool pool) {
     this.pool = pool;
     this.model = model;
-    this.params = params;
-    this.stride = stride;
+    this.config = config;
+    this.params = config.params();
+    this.stride = config.options().frameStride();
     this.batch = Math.max(1, Math.min(batch, model.maxBatchSize()));
     this.sink = sink;
     this.pending = new ArrayList<>(this.batch);
@@ -69,12 +73,12 @@ final class FrameProcessor {
    * Decodes every frame {@code decoder} delivers and processes it: failures are counted and recorded
    * (decoding goes on), frames without a decoder-assigned id are numbered from {@code firstId}, and
    * {@code onDecoded} hears of each decoded frame. The one loop both the sequential and the segmented
-   * runs use, so they cannot drift apart.
+   * runs use, so they cannot drift apart. A model failure is a {@link ModelException} (FW-204) naming
+   * the frame; an {@code IOException} comes from the sink.
    */
-  Drained drain(VideoDecoder decoder, ErrorLog errors, long firstId, JobConfig config, Runnable onDecoded) throws IOException {
+  Drained drain(VideoDecoder decoder, ErrorLog errors, long firstId, Runnable onDecoded) throws IOException {
     long decoded = 0;
     long failed = 0;
-    long lastId = firstId;
     while (true) {
       VideoFrame frame;
       try {
@@ -88,29 +92,13 @@ final class FrameProcessor {
       if (frame == null) {
         break;
       }
-      lastId = frame.index() >= 0 ? frame.index() : firstId + decoded + failed;
+      long id = frame.index() >= 0 ? frame.index() : firstId + decoded + failed;
       decoded++;
-      try {
-        accept(frame, lastId);
-      } catch (IOException e) {
-        throw inferenceFailed(config, lastId, e);
-      }
+      accept(frame, id);
       onDecoded.run();
     }
-    try {
-      flush();
-    } catch (IOException e) {
-      throw inferenceFailed(config, lastId, e);
-    }
+    flush();
     return new Drained(decoded, failed);
-  }
-
-  /** FW-204 for the frame that failed: the batch's first frame when it failed on a pool thread, else the last one offered. */
-  private static RuntimeException inferenceFailed(JobConfig config, long lastId, IOException e) {
-    if (e instanceof InferenceFailure f) {
-      return DefaultDetectionEngine.inferenceFailed(config, f.frameId, (IOException) f.getCause());
-    }
-    return DefaultDetectionEngine.inferenceFailed(config, lastId, e);
   }
 
   /** Offers a decoded frame with its global id; frames the stride skips are only counted by the caller. */
@@ -119,7 +107,13 @@ final class FrameProcessor {
       return;
     }
     if (pool == null && batch == 1) {
-      emit(frameId, frame.ptsMs(), model.detect(frame, params)); // used in place: nothing else holds it
+      List<Detection> found;
+      try {
+        found = model.detect(frame, params); // used in place: nothing else holds it
+      } catch (IOException e) {
+        throw DefaultDetectionEngine.inferenceFailed(config, frameId, e);
+      }
+      emit(frameId, frame.ptsMs(), found);
       return;
     }
     pendingIds[pending.size()] = frameId;
@@ -145,7 +139,12 @@ final class FrameProcessor {
     if (pending.isEmpty()) {
       return;
     }
-    List<List<Detection>> results = model.detectBatch(pending, params);
+    List<List<Detection>> results;
+    try {
+      results = model.detectBatch(pending, params);
+    } catch (IOException e) {
+      throw DefaultDetectionEngine.inferenceFailed(config, pendingIds[0], e);
+    }
     emitAll(pendingIds, pending, results);
     pending.clear();
   }
@@ -176,7 +175,7 @@ final class FrameProcessor {
     } catch (java.util.concurrent.ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof IOException io) {
-        throw new InferenceFailure(task.ids[0], io);
+        throw DefaultDetectionEngine.inferenceFailed(config, task.ids[0], io);
       }
       if (cause instanceof RuntimeException r) {
         throw r;
@@ -213,17 +212,6 @@ final class FrameProcessor {
     }
     return new VideoFrame(frame.width(), frame.height(), row, into, frame.ptsMicros(), frame.index(), frame.sourceWidth(),
         frame.sourceHeight());
-  }
-
-  /** Inference failed on another thread; names the first frame of the batch. */
-  static final class InferenceFailure extends IOException {
-    private static final long serialVersionUID = 1L;
-    final long frameId;
-
-    InferenceFailure(long frameId, IOException cause) {
-      super(cause.getMessage(), cause);
-      this.frameId = frameId;
-    }
   }
 
   private void emit(long frameId, double ptsMs, List<Detection> found) throws IOException {

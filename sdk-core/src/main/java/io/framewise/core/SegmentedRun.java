@@ -244,8 +244,8 @@ final class SegmentedRun {
       // Cores that the workers' inference leaves free are shared by their decoders (at least one thread each).
       decoder.decodingThreads(Budget.decodingThreads(workers * Math.max(0, model.cpuThreads()), workers));
       ErrorLog errors = new ErrorLog();
-      FrameProcessor processor = new FrameProcessor(model, config.params(), options.frameStride(), budget.batch(), spill::frame);
-      FrameProcessor.Drained drained = processor.drain(decoder, errors, segment.firstFrameId(), config, () -> {
+      FrameProcessor processor = new FrameProcessor(model, config, budget.batch(), spill::frame);
+      FrameProcessor.Drained drained = processor.drain(decoder, errors, segment.firstFrameId(), () -> {
         covered[0]++;
         framesCovered.incrementAndGet();
       });

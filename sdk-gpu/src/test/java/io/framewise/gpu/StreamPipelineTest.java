@@ -6,12 +6,14 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.framewise.DetectionJob;
+import io.framewise.DetectorIOException;
 import io.framewise.ModelException;
 import io.framewise.VideoDetector;
 import io.framewise.testkit.SyntheticDetector;
 import io.framewise.testkit.SyntheticFamily;
 import io.framewise.testkit.SyntheticVideo;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Set;
@@ -98,6 +100,35 @@ class StreamPipelineTest {
     String written = out.toString(StandardCharsets.UTF_8);
     assertThat(written).doesNotContain("\"summary\"");
     assertThat(written).doesNotContain("\"frameId\":" + failOn + ",");
+  }
+
+  @Test
+  void outputFailing_midStream_isAnIoError_notAnInferenceFailure() {
+    // enough frames that the writer fails while frames are still being decoded and inferred
+    java.io.OutputStream full = new java.io.OutputStream() {
+      private long written;
+
+      @Override
+      public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        written += len;
+        if (written > 4_000) {
+          throw new IOException("No space left on device (simulated)");
+        }
+      }
+    };
+    for (int threads : new int[] {1, 2}) {
+      DetectorIOException e = catchThrowableOfType(
+          () -> VideoDetector.open(bframesFile).model(model).confidence(0.5).parallelism(threads).writeJson(full),
+          DetectorIOException.class);
+      assertThat(e).as("parallelism(%d): a failing output is an I/O error", threads).isNotNull();
+      assertThat(e).hasMessageContaining("cannot write results").hasRootCauseMessage("No space left on device (simulated)");
+      assertThat(inferenceThreads()).isEmpty();
+    }
   }
 
   private static Set<String> inferenceThreads() {
