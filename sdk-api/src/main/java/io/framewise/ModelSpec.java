@@ -24,6 +24,8 @@ import org.jspecify.annotations.Nullable;
  * @param inputWidth the input width to use for models with a dynamic input size, or 0 for the model's own
  * @param inputHeight the input height to use for models with a dynamic input size, or 0 for the model's own
  * @param name the name reported in the output, or null for the file name without its extension
+ * @param resize how frames are brought to the input size: an OpenCV-exact resize ({@link
+ *     ResizeMode#OPENCV}, the default) or the decoder's scaler ({@link ResizeMode#FAST})
  * @since 0.1
  */
 public record ModelSpec(
@@ -33,12 +35,14 @@ public record ModelSpec(
     @Nullable Path labelsFile,
     int inputWidth,
     int inputHeight,
-    @Nullable String name) {
+    @Nullable String name,
+    ResizeMode resize) {
 
   /** Validates and copies the fields. */
   public ModelSpec {
     Objects.requireNonNull(path, "path");
     Objects.requireNonNull(format, "format");
+    Objects.requireNonNull(resize, "resize");
     labels = List.copyOf(labels);
     if (inputWidth < 0 || inputHeight < 0 || (inputWidth == 0) != (inputHeight == 0)) {
       throw new IllegalArgumentException("inputWidth and inputHeight must both be positive, or both 0: " + inputWidth + "x" + inputHeight);
@@ -96,6 +100,7 @@ public record ModelSpec(
     private int inputWidth;
     private int inputHeight;
     private @Nullable String name;
+    private ResizeMode resize = ResizeMode.OPENCV;
 
     private Builder(Path path) {
       this.path = Objects.requireNonNull(path, "path");
@@ -163,13 +168,24 @@ public record ModelSpec(
     }
 
     /**
+     * Sets how frames are brought to the input size (default {@link ResizeMode#OPENCV}).
+     *
+     * @param resize the mode
+     * @return this builder, for chaining
+     */
+    public Builder resize(ResizeMode resize) {
+      this.resize = Objects.requireNonNull(resize, "resize");
+      return this;
+    }
+
+    /**
      * Builds the spec.
      *
      * @return the spec
      * @throws IllegalArgumentException if both labels and a labels file were given
      */
     public ModelSpec build() {
-      return new ModelSpec(path, format, labels, labelsFile, inputWidth, inputHeight, name);
+      return new ModelSpec(path, format, labels, labelsFile, inputWidth, inputHeight, name, resize);
     }
   }
 }

@@ -25,7 +25,7 @@ public final class Benchmarks {
                [--timeout-min 60] [--keep-output] [--wait-quiet SECONDS]
             runs the SDK over the video in a child JVM and samples its memory (VmRSS, VmHWM, heap).
         throughput --video FILE --model FILE [--threads N] [--batch N] [--frames N] [--seconds 20]
-                   [--decoded 200] [--skip ceiling,ceiling-runners,adapter,decode,decode-grabber,plain,e2e,e2e-parallel]
+                   [--decoded 200] [--skip ceiling,ceiling-runners,adapter,decode,decode-grabber,plain,e2e,e2e-fast,e2e-parallel]
                    [--repeat 1] [--e2e-chunk 20s] [--wait-quiet SECONDS] [--ort-config key=value,...]
             model ceiling, adapter ceiling, decoders alone, plain single-threaded loop, SDK end to end
             (default options, then parallelism(2) + chunkSize(--e2e-chunk)); --repeat N runs every

@@ -18,6 +18,7 @@ import io.framewise.DetectionJob;
 import io.framewise.DetectionSummary;
 import io.framewise.ModelInfo;
 import io.framewise.ModelSpec;
+import io.framewise.ResizeMode;
 import io.framewise.VideoDetector;
 import io.framewise.VideoInfo;
 import io.framewise.core.FfmpegDecoderProvider;
@@ -65,6 +66,8 @@ final class ThroughputBenchmark {
   private static CpuShare current = CpuShare.start();
 
   private static double quietWait;
+  /** The size the decoder shrinks frames to with {@code ResizeMode.FAST}, or null when the model does not shrink them. */
+  private static int @org.jspecify.annotations.Nullable [] fastSize;
 
   /** Other processes' average CPU use above which a measurement counts as disturbed. */
   private static final double DISTURBED = 0.2;
@@ -129,9 +132,15 @@ final class ThroughputBenchmark {
       info = adapter.info();
       sdkSize = adapter.frameSizeFor(vi.width(), vi.height());
     }
+    try (ModelAdapter adapter = new OnnxModelAdapterProvider().open(ModelSpec.builder(model).resize(ResizeMode.FAST).build())) {
+      fastSize = adapter.frameSizeFor(vi.width(), vi.height());
+    }
     Fmt.out("# model: %s, family %s, input %dx%d; the SDK decodes %dx%d frames %s", info.name(), info.format().id(),
         info.inputWidth(), info.inputHeight(), vi.width(), vi.height(),
         sdkSize == null ? "at full size" : Fmt.f("straight to %dx%d (decoder-side scaling)", sdkSize[0], sdkSize[1]));
+    if (fastSize != null) {
+      Fmt.out("# with ResizeMode.FAST the decoder shrinks them to %dx%d (row 'SDK end to end, resize FAST')", fastSize[0], fastSize[1]);
+    }
 
     // Pre-decode up to N frames with the SDK's decoder: at full size for the model ceiling (the benchmark's
     // own preprocessing makes the tensors), and at the size the SDK itself asks for, for the adapter ceiling.
@@ -189,14 +198,22 @@ final class ThroughputBenchmark {
     if (!skip.contains("e2e")) {
       String[] digest = new String[1];
       begin();
-      rows.add(endToEnd("SDK end to end, default options", video, model, job -> {}, digest));
+      rows.add(endToEnd("SDK end to end, default options", video, ModelSpec.of(model), job -> {}, digest));
       digestDefault = digest[0];
+    }
+    if (!skip.contains("e2e-fast")) {
+      // ResizeMode.FAST: the decoder shrinks frames while converting them (only where the model shrinks them)
+      if (fastSize != null) {
+        begin();
+        rows.add(endToEnd("SDK end to end, resize FAST", video, ModelSpec.builder(model).resize(ResizeMode.FAST).build(),
+            job -> {}, new String[1]));
+      }
     }
     if (!skip.contains("e2e-parallel")) {
       String[] digest = new String[1];
       begin();
       String label = chunk instanceof Duration d ? (d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms") : chunk.toString();
-      rows.add(endToEnd("SDK end to end, parallelism(2) + chunkSize(" + label + ")", video, model, job -> {
+      rows.add(endToEnd("SDK end to end, parallelism(2) + chunkSize(" + label + ")", video, ModelSpec.of(model), job -> {
         job.parallelism(2);
         if (chunk instanceof Duration d) {
           job.chunkSize(d);
@@ -211,7 +228,7 @@ final class ThroughputBenchmark {
     }
     if (batch > 1 && !skip.contains("e2e-batch")) {
       begin();
-      rows.add(endToEnd("SDK end to end, batchSize(" + batch + ")", video, model, job -> job.batchSize(batch), new String[1]));
+      rows.add(endToEnd("SDK end to end, batchSize(" + batch + ")", video, ModelSpec.of(model), job -> job.batchSize(batch), new String[1]));
     }
     return rows;
   }
@@ -461,7 +478,7 @@ final class ThroughputBenchmark {
 
   // ------------------------------------------------------------------------------------------ (c) end to end
 
-  private static Row endToEnd(String name, Path video, Path model, Consumer<DetectionJob> options, String[] digest)
+  private static Row endToEnd(String name, Path video, ModelSpec model, Consumer<DetectionJob> options, String[] digest)
       throws Exception {
     Path dir = Files.createTempDirectory("framewise-e2e-");
     Path out = dir.resolve("out.json");

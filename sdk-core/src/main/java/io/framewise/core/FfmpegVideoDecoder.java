@@ -29,7 +29,7 @@ import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_strerror;
 import static org.bytedeco.ffmpeg.global.swscale.SWS_BILINEAR;
-import static org.bytedeco.ffmpeg.global.swscale.SWS_AREA;
+import static org.bytedeco.ffmpeg.global.swscale.SWS_FAST_BILINEAR;
 import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_getCachedContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
@@ -583,7 +583,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
       dstData.put(0, pixels);
       dstLinesize.put(0, w * 3);
     }
-    sws = sws_getCachedContext(sws, srcW, srcH, fmt, w, h, AV_PIX_FMT_BGR24, scale ? SWS_AREA : SWS_BILINEAR, null, null,
+    sws = sws_getCachedContext(sws, srcW, srcH, fmt, w, h, AV_PIX_FMT_BGR24, scale ? SWS_FAST_BILINEAR : SWS_BILINEAR, null, null,
         (DoublePointer) null);
     if (sws == null || sws.isNull()) {
       reports.add(new FrameDecodeException("cannot convert pixel format " + fmt + " to BGR", ptsMicros(pts), 1, null));

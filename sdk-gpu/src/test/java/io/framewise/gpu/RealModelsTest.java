@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.framewise.DetectionSummary;
 import io.framewise.ModelFormat;
 import io.framewise.ModelSpec;
+import io.framewise.ResizeMode;
 import io.framewise.VideoDetector;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
@@ -14,21 +15,24 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Real detectors on real clips from FRAMEWISE_TESTDATA, against the reference outputs. */
 class RealModelsTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Test
-  void yoloxNano_personVideo_matchesReference() throws Exception {
+  @ParameterizedTest
+  @EnumSource(ResizeMode.class)
+  void yoloxNano_personVideo_matchesReference(ResizeMode resize) throws Exception {
     Path model = TestData.file("models/yolox_nano.onnx");
     Path video = TestData.file("videos/one-by-one-person-detection.mp4");
     JsonNode golden = JSON.readTree(TestData.file("golden/yolox_nano__one-by-one-person-detection.json").toFile());
 
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     DetectionSummary summary = VideoDetector.open(video)
-        .model(ModelSpec.builder(model).labelsFile(TestData.file("labels/coco.names")).build())
+        .model(ModelSpec.builder(model).labelsFile(TestData.file("labels/coco.names")).resize(resize).build())
         .confidence(0.25)
         .iou(0.45)
         .writeJson(out);
@@ -38,7 +42,7 @@ class RealModelsTest {
     assertThat(ours.at("/model/format").asText()).isEqualTo("yolox");
     assertSameFrames(golden, ours);
     GoldenComparison cmp = GoldenComparison.compare(golden, ours);
-    System.out.printf("yolox_nano: recall %.4f (%d/%d), precision %.4f (%d/%d)%n", cmp.recall(), cmp.matchedReference(),
+    System.out.printf("yolox_nano (resize %s): recall %.4f (%d/%d), precision %.4f (%d/%d)%n", resize, cmp.recall(), cmp.matchedReference(),
         cmp.referenceBoxes(), cmp.precision(), cmp.matchedOurs(), cmp.ourBoxes());
     assertThat(cmp.referenceBoxes()).isGreaterThan(100);
     assertThat(cmp.recall()).isGreaterThanOrEqualTo(0.95);

@@ -5,6 +5,7 @@ import io.framewise.DetectionJob;
 import io.framewise.DetectionSummary;
 import io.framewise.ModelFormat;
 import io.framewise.ModelSpec;
+import io.framewise.ResizeMode;
 import io.framewise.VideoDetector;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -69,6 +70,12 @@ final class DetectCommand extends JobCommand {
       description = "Class names, one per line (default: the model's metadata, else class ids).")
   @Nullable Path labels;
 
+  @Option(names = "--resize", paramLabel = "MODE", defaultValue = "opencv", converter = ResizeConverter.class,
+      description = "How frames are brought to the model's input: opencv (like OpenCV's INTER_LINEAR, to the bit: "
+          + "the results of an OpenCV pipeline) or fast (the decoder shrinks frames while converting them: "
+          + "cheaper, about 1-2 %% of the boxes differ). Default: ${DEFAULT-VALUE}.")
+  ResizeMode resize;
+
   @Option(names = "--conf", paramLabel = "SCORE", defaultValue = "0.25",
       description = "Minimum score of a reported detection, 0..1 (default: ${DEFAULT-VALUE}).")
   double confidence;
@@ -122,7 +129,7 @@ final class DetectCommand extends JobCommand {
     checkAtLeastOne("--parallelism", parallelism);
     checkAtLeastOne("--batch", batch);
     checkAtLeastOne("--stride", stride);
-    ModelSpec.Builder spec = ModelSpec.builder(model).format(format);
+    ModelSpec.Builder spec = ModelSpec.builder(model).format(format).resize(resize);
     if (labels != null) {
       spec.labelsFile(labels);
     }
@@ -211,6 +218,19 @@ final class DetectCommand extends JobCommand {
       } catch (IllegalArgumentException e) {
         throw new TypeConversionException(e.getMessage());
       }
+    }
+  }
+
+  /** Parses {@code --resize}: {@code opencv} or {@code fast}, any case. */
+  static final class ResizeConverter implements ITypeConverter<ResizeMode> {
+    @Override
+    public ResizeMode convert(String value) {
+      for (ResizeMode m : ResizeMode.values()) {
+        if (m.name().equalsIgnoreCase(value.trim())) {
+          return m;
+        }
+      }
+      throw new TypeConversionException("'" + value + "' is not a resize mode: use opencv or fast");
     }
   }
 

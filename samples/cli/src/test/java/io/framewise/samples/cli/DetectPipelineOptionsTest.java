@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.framewise.DataSize;
+import io.framewise.ModelSpec;
+import io.framewise.ResizeMode;
+import io.framewise.VideoDetector;
 import io.framewise.samples.cli.DetectCommand.ChunkSize;
 import io.framewise.testkit.SyntheticDetector;
 import io.framewise.testkit.SyntheticFamily;
@@ -195,11 +198,39 @@ class DetectPipelineOptionsTest {
   }
 
   @Test
+  void resize_picksWhoShrinksFrames_likeTheSdk() throws IOException {
+    // a model 3/4 of the video's size (480x288, 48-px cells for the 64-px squares): frames shrink
+    Path model = SyntheticDetector.builder(SyntheticFamily.YOLOV8).inputSize(480, 288).cell(48).build()
+        .write(tmp.resolve("three-quarters.onnx"));
+    Path fastJson = tmp.resolve("fast.json");
+    Path opencvJson = tmp.resolve("opencv.json");
+    CliRun fast = CliRun.of("detect", videoFile.toString(), "--model", model.toString(), "--out", fastJson.toString(),
+        "--resize", "FAST");
+    CliRun opencv = CliRun.of("detect", videoFile.toString(), "--model", model.toString(), "--out", opencvJson.toString());
+    CliRun bad = CliRun.of("detect", videoFile.toString(), "--model", model.toString(), "--resize", "lanczos");
+
+    assertThat(fast.exitCode()).as(fast.err()).isZero();
+    assertThat(opencv.exitCode()).as(opencv.err()).isZero();
+    assertThat(Files.readAllBytes(fastJson)).isEqualTo(sdkJson(model, ResizeMode.FAST));
+    assertThat(Files.readAllBytes(opencvJson)).isEqualTo(sdkJson(model, ResizeMode.OPENCV));
+    assertThat(Files.readAllBytes(opencvJson)).isNotEqualTo(Files.readAllBytes(fastJson));
+    assertThat(bad.exitCode()).isEqualTo(2);
+    assertThat(bad.err()).contains("'lanczos' is not a resize mode: use opencv or fast");
+  }
+
+  private static byte[] sdkJson(Path model, ResizeMode resize) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ModelSpec spec = resize == ResizeMode.OPENCV ? ModelSpec.of(model) : ModelSpec.builder(model).resize(resize).build();
+    VideoDetector.open(videoFile).model(spec).writeJson(out);
+    return out.toByteArray();
+  }
+
+  @Test
   void help_describesTheNewOptions() {
     CliRun help = CliRun.of("detect", "--help");
 
     assertThat(help.exitCode()).isZero();
     assertThat(help.out()).contains("--chunk-size=SIZE").contains("--max-heap=SIZE").contains("--parallelism=N")
-        .contains("--batch=N").contains("--stride=N").contains("--keyframes-only").contains("--checkpoint-dir=DIR");
+        .contains("--batch=N").contains("--stride=N").contains("--keyframes-only").contains("--checkpoint-dir=DIR").contains("--resize=MODE");
   }
 }
