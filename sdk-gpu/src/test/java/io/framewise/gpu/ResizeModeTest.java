@@ -3,6 +3,7 @@ package io.framewise.gpu;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.framewise.Detection;
+import io.framewise.DetectionJob;
 import io.framewise.DetectionSummary;
 import io.framewise.FrameDetections;
 import io.framewise.ModelSpec;
@@ -15,7 +16,9 @@ import io.framewise.spi.VideoDecoder;
 import io.framewise.spi.VideoFrame;
 import io.framewise.testkit.SyntheticDetector;
 import io.framewise.testkit.SyntheticFamily;
+import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +65,28 @@ class ResizeModeTest {
     assertThat(exact).hasSize(28).isEqualTo(exactReference);
     // the modes are different pixels: the same people, other scores
     assertThat(fast).isNotEqualTo(exact);
+  }
+
+  @Test
+  void fastGivesTheSameBytesWhateverTheChunksAndThreads() {
+    Path model = TestData.file("models/yolox_nano.onnx");
+    Path video = TestData.file("videos/one-by-one-person-detection.mp4");
+    ModelSpec fast = ModelSpec.builder(model).resize(ResizeMode.FAST).build();
+
+    byte[] single = json(VideoDetector.open(video).model(fast).frameStride(10).parallelism(1));
+    byte[] threads = json(VideoDetector.open(video).model(fast).frameStride(10));
+    byte[] chunked = json(VideoDetector.open(video).model(fast).frameStride(10).chunkSize(Duration.ofSeconds(20)).parallelism(2));
+    byte[] exact = json(VideoDetector.open(video).model(model).frameStride(10));
+
+    assertThat(threads).isEqualTo(single);
+    assertThat(chunked).isEqualTo(single);
+    assertThat(exact).isNotEqualTo(single);
+  }
+
+  private static byte[] json(DetectionJob job) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertThat(job.writeJson(out).complete()).isTrue();
+    return out.toByteArray();
   }
 
   /** Every 50th frame's detections from a single-threaded job (the same session threads as the reference). */
