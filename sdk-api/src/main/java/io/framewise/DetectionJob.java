@@ -395,16 +395,16 @@ public final class DetectionJob {
     return engine().run(config, new ListenerWriter(listener));
   }
 
-  /**
-   * Removes temporary files an earlier run for the same output left when its process was killed
-   * (older than a minute, so a concurrent writer's file is left alone).
-   */
   private static void atLeastOne(int n, String what) {
     if (n < 1) {
       throw new IllegalArgumentException(what + " must be >= 1, was " + n);
     }
   }
 
+  /**
+   * Removes temporary files an earlier run for the same output left when its process was killed
+   * (older than a minute, so a concurrent writer's file is left alone).
+   */
   private static void deleteStaleParts(Path dir, String name) {
     String prefix = "." + name + ".";
     long cutoff = System.currentTimeMillis() - 60_000;

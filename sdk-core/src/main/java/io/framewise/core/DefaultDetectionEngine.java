@@ -93,8 +93,7 @@ public final class DefaultDetectionEngine implements DetectionEngine {
       ErrorLog errors = new ErrorLog();
       ProgressTracker tracker = new ProgressTracker(config.progress(), expectedFrames(info), System.nanoTime());
       FrameProcessor processor = new FrameProcessor(probe, config, budget.batch(), writer::frame, pool);
-      long[] seen = {0};
-      FrameProcessor.Drained drained = processor.drain(decoder, errors, 0, () -> tracker.frameDone(++seen[0]));
+      FrameProcessor.Drained drained = processor.drain(decoder, errors, 0, tracker::frameDone);
       long decoded = drained.decoded();
       long failedFrames = drained.failed();
       tracker.finished(decoded + failedFrames);

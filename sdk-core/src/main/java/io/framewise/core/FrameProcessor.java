@@ -10,12 +10,17 @@ import io.framewise.spi.VideoDecoder;
 import io.framewise.spi.ModelAdapter;
 import io.framewise.spi.VideoFrame;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.function.LongConsumer;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs the model on the frames that the frame stride selects, in batches, and hands each processed
@@ -28,7 +33,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class FrameProcessor {
 
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FrameProcessor.class);
+  private static final Logger LOG = LoggerFactory.getLogger(FrameProcessor.class);
 
   private final ModelAdapter model;
   private final JobConfig config;
@@ -72,11 +77,12 @@ final class FrameProcessor {
   /**
    * Decodes every frame {@code decoder} delivers and processes it: failures are counted and recorded
    * (decoding goes on), frames without a decoder-assigned id are numbered from {@code firstId}, and
-   * {@code onDecoded} hears of each decoded frame. The one loop both the sequential and the segmented
+   * {@code onDecoded} hears of each decoded frame, with the frames accounted for so far (decoded and
+   * failed). The one loop both the sequential and the segmented
    * runs use, so they cannot drift apart. A model failure is a {@link ModelException} (FW-204) naming
    * the frame; an {@code IOException} comes from the sink.
    */
-  Drained drain(VideoDecoder decoder, ErrorLog errors, long firstId, Runnable onDecoded) throws IOException {
+  Drained drain(VideoDecoder decoder, ErrorLog errors, long firstId, LongConsumer onDecoded) throws IOException {
     long decoded = 0;
     long failed = 0;
     while (true) {
@@ -95,7 +101,7 @@ final class FrameProcessor {
       long id = frame.index() >= 0 ? frame.index() : firstId + decoded + failed;
       decoded++;
       accept(frame, id);
-      onDecoded.run();
+      onDecoded.accept(decoded + failed);
     }
     flush();
     return new Drained(decoded, failed);
@@ -171,8 +177,8 @@ final class FrameProcessor {
       results = task.result.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while waiting for inference");
-    } catch (java.util.concurrent.ExecutionException e) {
+      throw new InterruptedIOException("interrupted while waiting for inference");
+    } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof IOException io) {
         throw DefaultDetectionEngine.inferenceFailed(config, task.ids[0], io);
@@ -207,8 +213,12 @@ final class FrameProcessor {
       into = ByteBuffer.allocate(size);
     }
     ByteBuffer src = frame.bgr();
-    for (int y = 0; y < frame.height(); y++) {
-      into.put(y * row, src, y * frame.stride(), row);
+    if (frame.stride() == row) {
+      into.put(0, src, 0, size); // packed rows (FFmpeg's decoder): one copy
+    } else {
+      for (int y = 0; y < frame.height(); y++) {
+        into.put(y * row, src, y * frame.stride(), row);
+      }
     }
     return new VideoFrame(frame.width(), frame.height(), row, into, frame.ptsMicros(), frame.index(), frame.sourceWidth(),
         frame.sourceHeight());

@@ -16,12 +16,15 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -47,7 +50,7 @@ final class SegmentedRun {
   private final AtomicLong framesCovered = new AtomicLong();
   private volatile boolean cancelled;
   /** One adapter per worker, borrowed for a segment and given back (not one opened per segment). */
-  private final java.util.concurrent.BlockingQueue<ModelAdapter> adapters = new java.util.concurrent.LinkedBlockingQueue<>();
+  private final BlockingQueue<ModelAdapter> adapters = new LinkedBlockingQueue<>();
   private int workers = 1;
 
   private VideoIndex index;
@@ -154,7 +157,7 @@ final class SegmentedRun {
         pool.shutdownNow();
         awaitWorkers(pool, workerThreads);
       }
-      List<ModelAdapter> open = new java.util.ArrayList<>();
+      List<ModelAdapter> open = new ArrayList<>();
       adapters.drainTo(open);
       DefaultDetectionEngine.closeAll(open, null);
       if (ownSpillDir) {
@@ -245,7 +248,7 @@ final class SegmentedRun {
       decoder.decodingThreads(Budget.decodingThreads(workers * Math.max(0, model.cpuThreads()), workers));
       ErrorLog errors = new ErrorLog();
       FrameProcessor processor = new FrameProcessor(model, config, budget.batch(), spill::frame);
-      FrameProcessor.Drained drained = processor.drain(decoder, errors, segment.firstFrameId(), () -> {
+      FrameProcessor.Drained drained = processor.drain(decoder, errors, segment.firstFrameId(), seen -> {
         covered[0]++;
         framesCovered.incrementAndGet();
       });

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -72,10 +73,10 @@ final class LoadedModel {
     this.device = device;
     this.cpuThreads = device.startsWith("CUDA") ? 0 : threads;
     this.outputNames = layout.boxesOutput() == null ? Set.of(layout.output()) : Set.of(layout.output(), layout.boxesOutput());
-    Map<String, long[]> fixed = new java.util.HashMap<>();
+    Map<String, long[]> fixed = new HashMap<>();
     for (String name : outputNames) {
       long[] shape = shapes.get(name);
-      if (shape == null || shape.length < 1 || java.util.Arrays.stream(shape, 1, shape.length).anyMatch(d -> d <= 0)) {
+      if (shape == null || shape.length < 1 || Arrays.stream(shape, 1, shape.length).anyMatch(d -> d <= 0)) {
         fixed.clear();
         break;
       }
@@ -232,7 +233,7 @@ final class LoadedModel {
     int height = size[1];
 
     List<ModelLayout.Output> outs = new ArrayList<>();
-    Map<String, long[]> shapes = new java.util.HashMap<>();
+    Map<String, long[]> shapes = new HashMap<>();
     for (Map.Entry<String, NodeInfo> o : outputs.entrySet()) {
       if (!(o.getValue().getInfo() instanceof TensorInfo t) || t.type != OnnxJavaType.FLOAT) {
         throw layoutError(path, "output " + o.getKey() + " is not a float tensor", inputs, outputs);

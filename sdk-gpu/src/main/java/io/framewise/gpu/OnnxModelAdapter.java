@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -140,7 +141,7 @@ final class OnnxModelAdapter implements ModelAdapter {
     FloatBuffer in = input.duplicate();
     in.limit(n * plane);
     inputTensor = OnnxTensor.createTensor(LoadedModel.environment(), in.slice(), new long[] {n, 3, info.inputHeight(), info.inputWidth()});
-    Map<String, OnnxTensor> outputs = new java.util.HashMap<>();
+    Map<String, OnnxTensor> outputs = new HashMap<>();
     for (Map.Entry<String, long[]> e : model.fixedOutputShapes.entrySet()) {
       long[] shape = e.getValue().clone();
       shape[0] = n;
