@@ -306,76 +306,208 @@ public final class DetectionJob {
    * @return the job's summary; check {@link DetectionSummary#complete()}
    * @throws MediaException if the video cannot be read
    * @throws ModelException if the model cannot be used
-   * @throws DetectorIOException if writing fails
+   * @throws DetectorIOException if writing fails (FW-500; the message says the output stream failed and why)
    * @throws NoProviderException if no decoder, model adapter, writer or engine is available
    * @throws IllegalStateException if the job was already run or no model was set
    */
   public DetectionSummary writeJson(OutputStream out) {
     Objects.requireNonNull(out, "out");
-    JobConfig config = start();
-    ResultWriterProvider provider = resultWriterProvider();
-    ResultWriter writer;
-    try {
-      writer = provider.open(out);
-    } catch (IOException e) {
-      throw new DetectorIOException(null, "cannot open result writer " + provider.name(), e);
-    }
-    return engine().run(config, writer);
+    return writeTo(start(), out, null);
   }
 
   /**
-   * Runs the job and writes the JSON document to a file, atomically: the document is written to a
-   * temporary file in the same directory and moved into place only when the job ends, so a failed
-   * job never leaves a file that looks finished (an existing file is left untouched).
+   * Runs the job and writes the JSON document to a file. The output is checked before anything is read
+   * or written (one rule for the SDK and the CLI's {@code --out}):
+   * <ul>
+   *   <li>It may not be one of the job's inputs (the video, the model, the labels file) nor lie in its
+   *       {@linkplain #checkpointDir checkpoint directory}, whatever path, symbolic link or hard link leads
+   *       there: {@link InvalidOutputException} FW-501, and the inputs are left untouched.
+   *   <li>A directory is refused (FW-502). Missing parent folders are created (and removed again if the
+   *       job fails); a file where a folder should be is refused (FW-503).
+   *   <li>A regular file, or a name that does not exist yet, is written atomically: the document goes to
+   *       a temporary file in the same directory and is moved into place only when the job ends, so a
+   *       failed job never leaves a file that looks finished (an existing file is left untouched). Through
+   *       a symbolic link, the file the link points to is replaced and the link stays.
+   *   <li>A character device ({@code /dev/null}, a terminal, {@code /dev/stdout}) or a FIFO is written
+   *       through, never replaced: not atomically, so a failed job leaves the document unterminated there,
+   *       as with {@link #writeJson(OutputStream)}. Opening a FIFO waits for its reader. Any other special
+   *       file (a block device, a socket) and a symbolic link to nothing are refused (FW-504).
+   * </ul>
    *
    * @param file the JSON file to create or replace
    * @return the job's summary; check {@link DetectionSummary#complete()}
+   * @throws InvalidOutputException if the output cannot be used (see above); nothing was read or written
    * @throws MediaException if the video cannot be read
    * @throws ModelException if the model cannot be used
-   * @throws DetectorIOException if writing fails
+   * @throws DetectorIOException if writing fails (FW-500; the message names the output file and says why)
    * @throws IllegalStateException if the job was already run or no model was set
    */
   public DetectionSummary writeJson(Path file) {
     Objects.requireNonNull(file, "file");
-    Path target = file.toAbsolutePath();
-    Path dir = target.getParent();
-    deleteStaleParts(dir, target.getFileName().toString());
-    Path tmp;
-    try {
-      // createFile (not createTempFile) so the finished file gets the usual permissions (umask), not 0600
-      tmp = Files.createFile(dir.resolve("." + target.getFileName() + "." + Long.toHexString(System.nanoTime())
-          + Integer.toHexString(System.identityHashCode(this)) + ".part"));
-    } catch (IOException e) {
-      throw new DetectorIOException(target, "cannot create a temporary file beside the output", e);
+    requireState(!started, "this job was already run; a DetectionJob is single-use");
+    requireState(model != null, "no model: call model(...) before running the job");
+    OutputTarget target = OutputTarget.check(file, inputs(), checkpointDir);
+    JobConfig config = start();
+    if (target.kind() == OutputTarget.Kind.STREAM) {
+      try (OutputStream raw = Files.newOutputStream(target.file(), StandardOpenOption.WRITE);
+          OutputStream out = new BufferedOutputStream(raw, 1 << 16)) {
+        DetectionSummary summary = writeTo(config, out, file);
+        out.flush();
+        return summary;
+      } catch (IOException e) {
+        throw new DetectorIOException(file, "cannot write the JSON", e);
+      }
     }
-    boolean moved = false;
+    Path real = target.file();
+    Path dir = real.getParent();
+    boolean done = false;
+    Path tmp = null;
     try {
+      if (!target.missingDirs().isEmpty()) {
+        try {
+          Files.createDirectories(dir);
+        } catch (IOException e) {
+          throw new DetectorIOException(file, "cannot create the output's folder " + dir, e);
+        }
+      }
+      deleteStaleParts(dir, real.getFileName().toString());
+      try {
+        // createFile (not createTempFile) so the finished file gets the usual permissions (umask), not 0600
+        tmp = Files.createFile(dir.resolve("." + real.getFileName() + "." + Long.toHexString(System.nanoTime())
+            + Integer.toHexString(System.identityHashCode(this)) + ".part"));
+      } catch (IOException e) {
+        throw new DetectorIOException(file, "cannot create a temporary file beside the output", e);
+      }
       DetectionSummary summary;
       try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
           OutputStream out = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel), 1 << 16)) {
-        summary = writeJson(out);
+        summary = writeTo(config, out, file);
         out.flush();
         channel.force(true);
       } catch (IOException e) {
-        throw new DetectorIOException(target, "cannot write the output", e);
+        throw new DetectorIOException(file, "cannot write the JSON (to its temporary file " + tmp.getFileName() + ")", e);
       }
       try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-      moved = true;
-      return summary;
-    } catch (IOException e) {
-      throw new DetectorIOException(target, "cannot move the finished output into place", e);
-    } finally {
-      if (!moved) {
         try {
-          Files.deleteIfExists(tmp);
+          Files.move(tmp, real, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+          Files.move(tmp, real, StandardCopyOption.REPLACE_EXISTING);
+        }
+      } catch (IOException e) {
+        throw new DetectorIOException(file, "cannot move the finished output into place", e);
+      }
+      done = true;
+      return summary;
+    } finally {
+      if (!done) {
+        try {
+          if (tmp != null) {
+            Files.deleteIfExists(tmp);
+          }
+          for (Path created : target.missingDirs()) { // innermost first; only what this job created, if empty
+            Files.deleteIfExists(created);
+          }
         } catch (IOException ignored) {
           // best effort: the temporary name never looks like the finished output
         }
       }
+    }
+  }
+
+  /** The job's input files by what they are, for {@link OutputTarget#check}. */
+  private java.util.Map<String, Path> inputs() {
+    ModelSpec spec = Objects.requireNonNull(model);
+    java.util.Map<String, Path> inputs = new java.util.LinkedHashMap<>();
+    inputs.put("video", video);
+    inputs.put("model", spec.path());
+    if (spec.labelsFile() != null) {
+      inputs.put("labels file", spec.labelsFile());
+    }
+    return inputs;
+  }
+
+  /**
+   * Runs the job into {@code out}. When it fails because {@code out} failed (a full disk, a closed pipe),
+   * the failure is reported as the output's, naming {@code file} (or "the output stream"), not the video.
+   */
+  private DetectionSummary writeTo(JobConfig config, OutputStream out, @Nullable Path file) {
+    ResultWriterProvider provider = resultWriterProvider();
+    OutputFailures tracked = new OutputFailures(out);
+    ResultWriter writer;
+    try {
+      writer = provider.open(tracked);
+    } catch (IOException e) {
+      throw new DetectorIOException(file, "cannot open result writer " + provider.name(), e);
+    }
+    try {
+      return engine().run(config, writer);
+    } catch (RuntimeException e) {
+      IOException failure = tracked.failure;
+      if (failure == null || !causedBy(e, failure)) {
+        throw e; // not the output's fault (or the output failed only while the job was failing anyway)
+      }
+      DetectorIOException io = new DetectorIOException(file,
+          file == null ? "cannot write the JSON to the output stream" : "cannot write the JSON", failure);
+      io.addSuppressed(e);
+      throw io;
+    }
+  }
+
+  private static boolean causedBy(Throwable e, Throwable cause) {
+    int depth = 0;
+    for (Throwable t = e; t != null && depth < 32; t = t.getCause(), depth++) {
+      if (t == cause) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Remembers the first failure of the output, so that it can be told from other I/O failures of the job. */
+  private static final class OutputFailures extends java.io.FilterOutputStream {
+    volatile @Nullable IOException failure;
+
+    OutputFailures(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      try {
+        out.write(b);
+      } catch (IOException e) {
+        throw remember(e);
+      }
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      try {
+        out.write(b, off, len);
+      } catch (IOException e) {
+        throw remember(e);
+      }
+    }
+
+    @Override
+    public void flush() throws IOException {
+      try {
+        out.flush();
+      } catch (IOException e) {
+        throw remember(e);
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      flush(); // the job never closes the caller's stream
+    }
+
+    private IOException remember(IOException e) {
+      if (failure == null) {
+        failure = e;
+      }
+      return e;
     }
   }
 

@@ -1,6 +1,12 @@
 package io.framewise;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import org.jspecify.annotations.Nullable;
 
@@ -21,7 +27,21 @@ public final class DetectorIOException extends VideoDetectorException {
    * @param cause the I/O failure
    */
   public DetectorIOException(@Nullable Path path, String message, IOException cause) {
-    super("FW-500", path, message + ": " + cause.getMessage(), cause);
+    super("FW-500", path, message + ": " + describe(cause), cause);
+  }
+
+  /** The failure in words: the JDK leaves the reason out of some file-system exceptions (access denied, ...). */
+  private static String describe(IOException e) {
+    if (e instanceof FileSystemException f && f.getReason() == null) {
+      String reason = e instanceof AccessDeniedException ? "permission denied"
+          : e instanceof NoSuchFileException ? "no such file or directory"
+          : e instanceof FileAlreadyExistsException ? "it already exists"
+          : e instanceof NotDirectoryException ? "not a directory"
+          : e instanceof DirectoryNotEmptyException ? "directory not empty"
+          : e.getClass().getSimpleName();
+      return f.getFile() == null ? reason : f.getMessage() + ": " + reason;
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
   @Override

@@ -5,7 +5,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Root of every failure Framewise reports. Messages name the file and the problem and end with a
- * stable code, for example {@code (FW-102)}, explained in {@code docs/errors.md}.
+ * stable code, for example {@code (FW-102)}, explained in {@code docs/errors.md}. Control characters in
+ * messages (a file name can hold any) are shown escaped, never raw: see {@link Printable}.
  *
  * <p>Public API methods throw no checked exceptions; programmer errors use the JDK's
  * {@link NullPointerException}, {@link IllegalArgumentException} and {@link IllegalStateException}.
@@ -13,7 +14,8 @@ import org.jspecify.annotations.Nullable;
  * @since 0.1
  */
 public abstract sealed class VideoDetectorException extends RuntimeException
-    permits MediaException, ModelException, ResourceLimitException, NoProviderException, DetectorIOException {
+    permits MediaException, ModelException, ResourceLimitException, NoProviderException, DetectorIOException,
+        InvalidOutputException {
 
   private static final long serialVersionUID = 1L;
 
@@ -26,8 +28,9 @@ public abstract sealed class VideoDetectorException extends RuntimeException
     this.path = path;
   }
 
+  /** The path, the message and the code; control characters (from file names) escaped by {@link Printable}. */
   private static String format(String code, @Nullable Path path, String message) {
-    return (path == null ? "" : path + ": ") + message + " (" + code + ")";
+    return Printable.escape((path == null ? "" : path + ": ") + message + " (" + code + ")");
   }
 
   /**

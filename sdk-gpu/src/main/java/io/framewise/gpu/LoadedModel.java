@@ -300,6 +300,9 @@ final class LoadedModel {
       }
       try {
         List<String> lines = new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8));
+        if (!lines.isEmpty() && lines.get(0).startsWith("\uFEFF")) {
+          lines.set(0, lines.get(0).substring(1)); // a UTF-8 byte order mark is not part of the first label
+        }
         lines.replaceAll(String::strip);
         while (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
           lines.remove(lines.size() - 1);
@@ -308,6 +311,9 @@ final class LoadedModel {
           throw new ModelException("FW-203", file, "labels file has no labels", null);
         }
         return lines;
+      } catch (java.nio.charset.CharacterCodingException e) {
+        throw new ModelException("FW-203", file, "the labels file is not UTF-8 text: save it as UTF-8, "
+            + "one class name per line", e);
       } catch (IOException e) {
         throw new ModelException("FW-203", file, "cannot read the labels file: " + e.getMessage(), e);
       }

@@ -70,7 +70,7 @@ final class DemoCommand extends JobCommand {
       DetectionJob job = VideoDetector.open(videoFile).model(modelFile);
       withProgress(job);
       long started = System.nanoTime();
-      DetectionSummary summary = job.writeJson(prepareOutput(json));
+      DetectionSummary summary = job.writeJson(json);
       long nanos = System.nanoTime() - started;
       endProgressLine();
       printSummary(String.valueOf(videoFile.getFileName()), summary, nanos, json.toString());

@@ -50,7 +50,7 @@ import picocli.CommandLine.TypeConversionException;
     exitCodeList = {
         "0:success: the JSON covers the whole video",
         "1:any other failure, such as a job that does not fit in --max-heap (the message says what to change)",
-        "2:usage error",
+        "2:usage error, or an --out that cannot be used (one of the inputs, a directory, ...), refused before any work",
         "3:unreadable or invalid video, or an incomplete result (the JSON says complete:false)",
         "4:invalid model"})
 final class DetectCommand extends JobCommand {
@@ -85,7 +85,10 @@ final class DetectCommand extends JobCommand {
   double iou;
 
   @Option(names = {"-o", "--out"}, paramLabel = "FILE",
-      description = "Write the JSON to FILE, atomically: a failed run leaves no file (default: stdout).")
+      description = "Write the JSON to FILE, atomically: a failed run leaves no file (default: stdout). Missing folders "
+          + "are created. Refused before any work (exit 2): one of the inputs (video, model, labels; by any path or "
+          + "link), a file in --checkpoint-dir, a directory. A character device (/dev/null, /dev/stdout) or a FIFO "
+          + "is written through, not replaced.")
   @Nullable Path outFile;
 
   @Option(names = "--chunk-size", paramLabel = "SIZE", converter = ChunkSizeConverter.class,
@@ -140,7 +143,7 @@ final class DetectCommand extends JobCommand {
     DetectionSummary summary;
     String destination;
     if (outFile != null) {
-      summary = job.writeJson(prepareOutput(outFile));
+      summary = job.writeJson(outFile);
       destination = outFile.toString();
     } else {
       summary = writeToStdout(job);

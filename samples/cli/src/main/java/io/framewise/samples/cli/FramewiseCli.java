@@ -1,7 +1,9 @@
 package io.framewise.samples.cli;
 
+import io.framewise.InvalidOutputException;
 import io.framewise.MediaException;
 import io.framewise.ModelException;
+import io.framewise.Printable;
 import io.framewise.ResourceLimitException;
 import io.framewise.VideoDetectorException;
 import java.io.PrintStream;
@@ -105,8 +107,8 @@ public final class FramewiseCli implements Callable<Integer> {
     if (e instanceof ModelException) {
       return MODEL;
     }
-    if (e instanceof CommandLine.ParameterException) {
-      return USAGE;
+    if (e instanceof CommandLine.ParameterException || e instanceof InvalidOutputException) {
+      return USAGE; // an --out that is an input, a directory, ...: refused before any work
     }
     return FAILURE;
   }
@@ -155,8 +157,9 @@ public final class FramewiseCli implements Callable<Integer> {
         || e instanceof CommandLine.ParameterException)) {
       message = e.getClass().getSimpleName() + ": " + message;
     }
-    // Never let a message break the line or send control characters to a terminal.
-    return message.replaceAll("[\\s\\p{Cntrl}]+", " ").strip();
+    // Never let a message break the line or send control characters to a terminal: they are shown escaped
+    // (the SDK's messages already are), other whitespace runs become one space.
+    return Printable.escape(message.strip()).replaceAll("\\s+", " ");
   }
 
   /** What every subcommand needs from {@link #run}: the caller's streams and --verbose. */

@@ -3,6 +3,7 @@ package io.framewise.samples.cli;
 import io.framewise.DetectionJob;
 import io.framewise.DetectionSummary;
 import io.framewise.JobError;
+import io.framewise.Printable;
 import java.io.Console;
 import java.io.PrintStream;
 import java.util.Locale;
@@ -44,15 +45,6 @@ abstract class JobCommand implements Callable<Integer>, FramewiseCli.Streams {
 
   abstract int execute() throws Exception;
 
-  /** Creates the output file's missing parent directories, as a user of {@code --out dir/file.json} expects. */
-  static java.nio.file.Path prepareOutput(java.nio.file.Path file) throws java.io.IOException {
-    java.nio.file.Path parent = file.toAbsolutePath().getParent();
-    if (parent != null) {
-      java.nio.file.Files.createDirectories(parent);
-    }
-    return file;
-  }
-
   /** Shows progress on stderr, only when a terminal is attached. */
   final DetectionJob withProgress(DetectionJob job) {
     if (isTerminal()) {
@@ -93,18 +85,18 @@ abstract class JobCommand implements Callable<Integer>, FramewiseCli.Streams {
   /** One line on stderr: frames, detections, seconds, where the JSON went, and INCOMPLETE: why. */
   final void printSummary(String video, DetectionSummary s, long nanos, String destination) {
     double seconds = nanos / 1e9;
-    StringBuilder sb = new StringBuilder(video).append(": ")
+    StringBuilder sb = new StringBuilder(Printable.escape(video)).append(": ")
         .append(s.framesProcessed()).append(" frames, ")
         .append(s.detections()).append(" detections, ")
         .append(String.format(Locale.ROOT, "%.1f s (%.1f fps)", seconds, s.framesProcessed() / Math.max(seconds, 1e-9)))
-        .append(" -> ").append(destination);
+        .append(" -> ").append(Printable.escape(destination));
     if (!s.complete()) {
       sb.append("; INCOMPLETE: ").append(s.framesFailed()).append(" of ").append(s.framesDecoded())
           .append(" frame(s) failed");
       if (!s.errors().isEmpty()) {
         JobError first = s.errors().get(0);
         sb.append(", ").append(s.errors().size()).append(" error(s), first: ")
-            .append(first.message().replaceAll("[\\s\\p{Cntrl}]+", " ").strip()).append(" (").append(first.code()).append(')');
+            .append(Printable.escape(first.message().strip()).replaceAll("\\s+", " ")).append(" (").append(first.code()).append(')');
       }
     }
     err.println(sb);
