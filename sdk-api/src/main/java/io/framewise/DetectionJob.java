@@ -329,9 +329,11 @@ public final class DetectionJob {
    *       failed job never leaves a file that looks finished (an existing file is left untouched). Through
    *       a symbolic link, the file the link points to is replaced and the link stays.
    *   <li>A character device ({@code /dev/null}, a terminal, {@code /dev/stdout}) or a FIFO is written
-   *       through, never replaced: not atomically, so a failed job leaves the document unterminated there,
-   *       as with {@link #writeJson(OutputStream)}. Opening a FIFO waits for its reader. Any other special
-   *       file (a block device, a socket) and a symbolic link to nothing are refused (FW-504).
+   *       through, never replaced, and so is a regular file reached through an open descriptor
+   *       ({@code /dev/stdout} or {@code /dev/fd/N} redirected to a file: appended to). Not atomically, so
+   *       a failed job leaves the document unterminated there, as with {@link #writeJson(OutputStream)}.
+   *       Opening a FIFO waits for its reader. Any other special file (a block device, a socket) and a
+   *       symbolic link to nothing are refused (FW-504).
    * </ul>
    *
    * @param file the JSON file to create or replace
@@ -349,7 +351,8 @@ public final class DetectionJob {
     OutputTarget target = OutputTarget.check(file, inputs(), checkpointDir);
     JobConfig config = start();
     if (target.kind() == OutputTarget.Kind.STREAM) {
-      try (OutputStream raw = Files.newOutputStream(target.file(), StandardOpenOption.WRITE);
+      // APPEND: /dev/stdout redirected with >> keeps what is there; a device or FIFO does not care
+      try (OutputStream raw = Files.newOutputStream(target.file(), StandardOpenOption.WRITE, StandardOpenOption.APPEND);
           OutputStream out = new BufferedOutputStream(raw, 1 << 16)) {
         DetectionSummary summary = writeTo(config, out, file);
         out.flush();

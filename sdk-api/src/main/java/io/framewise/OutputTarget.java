@@ -20,7 +20,9 @@ import org.jspecify.annotations.Nullable;
  *   <li>a regular file (or nothing yet) is replaced atomically: through a symbolic link, the file it
  *       points to is replaced and the link stays;
  *   <li>a character device ({@code /dev/null}, a terminal, {@code /dev/stdout}) or a FIFO is written
- *       through, not replaced; any other special file, and a symbolic link to nothing, is refused (FW-504).
+ *       through, not replaced, and so is a regular file reached through an open descriptor
+ *       ({@code /dev/stdout} redirected to a file), appended to; any other special file, and a symbolic
+ *       link to nothing, is refused (FW-504).
  * </ul>
  *
  * @param requested the path as the caller gave it (named in messages)
@@ -40,7 +42,7 @@ record OutputTarget(Path requested, Path file, Kind kind, List<Path> missingDirs
   enum Kind {
     /** A regular file: written to a temporary file beside it, moved into place when the job ends. */
     FILE,
-    /** A character device or a FIFO: written through as a stream, never replaced. */
+    /** A character device, a FIFO or an open descriptor: written through (appending), never replaced. */
     STREAM
   }
 
@@ -78,6 +80,10 @@ record OutputTarget(Path requested, Path file, Kind kind, List<Path> missingDirs
     if (attrs.isDirectory()) {
       throw new InvalidOutputException("FW-502", requested, "the output is a directory; name a file");
     }
+    if (attrs.isRegularFile() && viaDescriptor(abs)) {
+      // /dev/stdout redirected to a file (maybe with >>): an open descriptor of someone else's, appended to
+      return new OutputTarget(requested, abs, Kind.STREAM, List.of());
+    }
     if (attrs.isRegularFile()) {
       Path real;
       try {
@@ -97,6 +103,32 @@ record OutputTarget(Path requested, Path file, Kind kind, List<Path> missingDirs
     };
     throw new InvalidOutputException("FW-504", requested, "the output is " + what
         + "; only regular files, character devices (such as /dev/null) and FIFOs can be written");
+  }
+
+  /**
+   * Tells whether {@code abs}, or a symbolic link on its way, names an open file descriptor
+   * ({@code /dev/stdout}, {@code /dev/fd/N}, {@code /proc/self/fd/N}): such a file belongs to whoever opened
+   * it and is written through, never replaced.
+   */
+  private static boolean viaDescriptor(Path abs) {
+    Path p = abs;
+    for (int hops = 0; hops < 40; hops++) {
+      String s = p.normalize().toString();
+      if (s.equals("/dev/stdout") || s.equals("/dev/stderr") || s.startsWith("/dev/fd/") || s.startsWith("/proc/")) {
+        return true;
+      }
+      if (!Files.isSymbolicLink(p)) {
+        return false;
+      }
+      try {
+        Path parent = p.getParent();
+        Path target = Files.readSymbolicLink(p);
+        p = parent == null ? target : parent.resolve(target);
+      } catch (IOException e) {
+        return false;
+      }
+    }
+    return false;
   }
 
   /** The parent folders of {@code abs} that do not exist, innermost first; refuses a file in their place. */

@@ -191,6 +191,39 @@ class HostileOutputTest {
   }
 
   @Test
+  void linkToDevStdout_sendsTheJsonToStdout_toAPipeOrAppendedToAFile() throws Exception {
+    assumeTrue(Files.exists(Path.of("/dev/stdout")) && Files.isDirectory(Path.of("/proc/self/fd")), "no /dev/stdout here");
+    Path link = Files.createSymbolicLink(dir.resolve("stdout.json"), Path.of("/dev/stdout"));
+    // stdout is a pipe: the JSON arrives through it
+    byte[] piped = child(link, ProcessBuilder.Redirect.PIPE);
+    assertThat(JSON.readTree(piped).path("frames")).hasSize(FRAMES);
+    // stdout is a file opened with >>: the JSON is appended, what was there stays
+    Path log = Files.writeString(dir.resolve("log.txt"), "earlier line\n");
+    child(link, ProcessBuilder.Redirect.appendTo(log.toFile()));
+    String logged = Files.readString(log);
+    assertThat(logged).startsWith("earlier line\n");
+    assertThat(JSON.readTree(logged.substring("earlier line\n".length())).path("frames")).hasSize(FRAMES);
+    assertThat(Files.isSymbolicLink(link)).isTrue();
+    assertThat(Files.readSymbolicLink(link)).isEqualTo(Path.of("/dev/stdout"));
+  }
+
+  /** Runs {@link StdoutChild} onto {@code out} with its stdout sent to {@code stdout}; returns what it piped. */
+  private byte[] child(Path out, ProcessBuilder.Redirect stdout) throws Exception {
+    Path childErr = dir.resolve("child.err");
+    ProcessBuilder launch = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+        StdoutChild.class.getName(), video.toString(), model.toString(), out.toString())
+        .redirectOutput(stdout).redirectError(childErr.toFile());
+    // the class path in CLASSPATH, as ResumeTest does: ONNX Runtime chokes on a long command line
+    launch.environment().put("CLASSPATH", System.getProperty("java.class.path"));
+    Process p = launch.start();
+    byte[] piped = p.getInputStream().readAllBytes();
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(Files.readString(childErr)).isZero();
+    Files.delete(childErr);
+    return piped;
+  }
+
+  @Test
   void symlinkToARegularFile_replacesTheFileAndKeepsTheLink() throws IOException {
     Path real = Files.writeString(dir.resolve("real.json"), "old");
     Path link = Files.createSymbolicLink(dir.resolve("link.json"), real.getFileName());
