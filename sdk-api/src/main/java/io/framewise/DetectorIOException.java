@@ -33,7 +33,7 @@ public final class DetectorIOException extends VideoDetectorException {
    * @param path the file or directory concerned, or null
    * @param message what is wrong, complete (the cause's message is not appended)
    * @param cause the I/O failure, or null when the problem was found without one
-   * @since 0.2
+   * @since 0.1
    */
   public DetectorIOException(String code, @Nullable Path path, String message, @Nullable IOException cause) {
     super(code, path, message, cause);

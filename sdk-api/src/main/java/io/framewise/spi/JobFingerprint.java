@@ -58,7 +58,7 @@ import org.jspecify.annotations.Nullable;
  * <h2>Thread safety</h2>
  * Immutable and thread-safe. Serialisable as its canonical encoding.
  *
- * @since 0.2
+ * @since 0.1
  */
 public final class JobFingerprint implements Serializable {
 

@@ -58,7 +58,7 @@ final class Checkpoint {
    */
   static void checkDirectory(Path dir, Path video) {
     String what = "cannot keep the checkpoint of " + video.getFileName() + " here: ";
-    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+    if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir)) {
       throw new DetectorIOException("FW-600", dir, what + "it is " + kind(dir) + ", not a directory", null);
     }
     if (!Files.isDirectory(dir)) {

@@ -337,6 +337,15 @@ class HostileCheckpointTest {
   }
 
   @Test
+  void checkpointDir_thatIsABrokenLink_isRefusedBeforeDecoding_namingDirectoryAndReason() throws IOException {
+    Path link = Files.createSymbolicLink(tmp.resolve("cp-link"), tmp.resolve("nowhere"));
+    DetectorIOException e = refused(link);
+    assertThat(e.code()).isEqualTo("FW-600");
+    assertThat(e).hasMessageContaining(link.toString()).hasMessageContaining("it is a broken symbolic link, not a directory");
+    assertThat(tmp.resolve("nowhere")).as("nothing created through the link").doesNotExist();
+  }
+
+  @Test
   void checkpointDir_notWritable_isRefusedBeforeDecoding_namingDirectoryAndReason() throws IOException {
     Path readOnly;
     if (!"root".equals(System.getProperty("user.name")) && Files.getFileStore(tmp).supportsFileAttributeView("posix")) {
