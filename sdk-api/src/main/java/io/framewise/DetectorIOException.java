@@ -11,7 +11,8 @@ import java.nio.file.Path;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An I/O failure outside the video and the model, for example while writing the output.
+ * An I/O failure outside the video and the model, for example while writing the output, or a
+ * checkpoint directory that cannot be used.
  *
  * @since 0.1
  */
@@ -44,8 +45,22 @@ public final class DetectorIOException extends VideoDetectorException {
     return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
+  /**
+   * Reports an I/O problem that has its own code, for example a checkpoint directory that is not a
+   * writable directory (FW-600, FW-601).
+   *
+   * @param code the stable code
+   * @param path the file or directory concerned, or null
+   * @param message what is wrong, complete (the cause's message is not appended)
+   * @param cause the I/O failure, or null when the problem was found without one
+   * @since 0.1
+   */
+  public DetectorIOException(String code, @Nullable Path path, String message, @Nullable IOException cause) {
+    super(code, path, message, cause);
+  }
+
   @Override
-  public synchronized IOException getCause() {
+  public synchronized @Nullable IOException getCause() {
     return (IOException) super.getCause();
   }
 }

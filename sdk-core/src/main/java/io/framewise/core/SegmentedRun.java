@@ -4,8 +4,8 @@ import io.framewise.DetectionSummary;
 import io.framewise.DetectorIOException;
 import io.framewise.JobError;
 import io.framewise.ModelInfo;
-import io.framewise.ModelSpec;
 import io.framewise.spi.JobConfig;
+import io.framewise.spi.JobFingerprint;
 import io.framewise.spi.ModelAdapter;
 import io.framewise.spi.PipelineOptions;
 import io.framewise.spi.ResultWriter;
@@ -56,6 +56,7 @@ final class SegmentedRun {
   private VideoIndex index;
   private Budget budget;
   private @Nullable Checkpoint checkpoint;
+  private JobFingerprint fingerprint;
   private Path spillDir;
   private boolean ownSpillDir;
 
@@ -71,6 +72,9 @@ final class SegmentedRun {
     ExecutorService pool = null;
     WorkerThreads workerThreads = new WorkerThreads("framewise-segment-");
     try (DefaultDetectionEngine.ResultWriterCloser ignored = new DefaultDetectionEngine.ResultWriterCloser(writer)) {
+      if (options.checkpointDir() != null) {
+        Checkpoint.checkDirectory(options.checkpointDir(), video); // before any decoding
+      }
       index = IndexCache.get(config.decoder(), video, options);
       ModelInfo modelInfo;
       int maxBatch;
@@ -80,8 +84,9 @@ final class SegmentedRun {
         maxBatch = probe.maxBatchSize();
       }
       budget = Budget.plan(video, index.info(), modelInfo, options, maxBatch, true);
+      fingerprint = JobFingerprint.of(config);
       if (options.checkpointDir() != null) {
-        checkpoint = Checkpoint.open(options.checkpointDir(), video, settings());
+        checkpoint = Checkpoint.open(options.checkpointDir(), video, fingerprint);
         spillDir = options.checkpointDir();
       } else {
         spillDir = Files.createTempDirectory("framewise-segments-");
@@ -119,7 +124,7 @@ final class SegmentedRun {
               + ") failed after " + MAX_ATTEMPTS + " attempts: " + oneLine(outcome.failure()), segment.firstFrameId(), null);
           continue;
         }
-        SpillFile.Trailer t = SpillFile.replay(outcome.file(), writer::frame);
+        SpillFile.Trailer t = SpillFile.replay(outcome.file(), Checkpoint.header(fingerprint, segment), writer::frame);
         decoded += t.decoded();
         processed += t.processed();
         failed += t.failed();
@@ -211,7 +216,7 @@ final class SegmentedRun {
   /** Decodes one segment, runs the model and commits its spill file; retries alone on failure. */
   private Outcome runSegment(VideoIndex.Segment segment) {
     Path file = checkpoint != null ? checkpoint.segmentFile(segment.index()) : spillDir.resolve("segment-" + segment.index() + ".fws");
-    if (checkpoint != null && checkpoint.isDone(segment.index())) {
+    if (checkpoint != null && isDone(segment)) {
       framesCovered.addAndGet(segment.frameCount());
       LOG.debug("segment {} already done (checkpoint)", segment.index());
       return new Outcome(file, null);
@@ -241,7 +246,7 @@ final class SegmentedRun {
     long t0 = System.nanoTime();
     long[] covered = {0}; // frames this attempt added to the progress count
     ModelAdapter model = adapters.poll(); // one per worker: a worker always finds one
-    try (SpillFile.Writer spill = new SpillFile.Writer(file);
+    try (SpillFile.Writer spill = new SpillFile.Writer(file, Checkpoint.header(fingerprint, segment));
         VideoDecoder decoder = config.decoder().openSegment(config.video(), index, segment, options.keyframesOnly())) {
       DefaultDetectionEngine.scaleFramesForModel(decoder, model, index.info());
       // Cores that the workers' inference leaves free are shared by their decoders (at least one thread each).
@@ -274,25 +279,13 @@ final class SegmentedRun {
     }
   }
 
-  /** What must match for a checkpoint to be resumed: the model and every setting that shapes the output. */
-  private String settings() throws IOException {
-    ModelSpec m = config.model();
-    Path model = m.path().toAbsolutePath().normalize();
-    String modelId = Files.isRegularFile(model) ? model + "@" + Files.size(model) + "/" + Files.getLastModifiedTime(model).toMillis() : model.toString();
-    return String.join(";",
-        "schema=" + JsonResultWriter.SCHEMA_VERSION,
-        "decoder=" + config.decoder().name(),
-        "adapter=" + config.modelAdapter().name(),
-        "model=" + modelId,
-        "format=" + m.format().id(),
-        "labels=" + m.labels() + "/" + m.labelsFile(),
-        "input=" + m.inputWidth() + "x" + m.inputHeight(),
-        "name=" + m.displayName(),
-        "confidence=" + config.params().confidence(),
-        "iou=" + config.params().iou(),
-        "chunk=" + options.chunkBytes() + "/" + options.chunkDuration(),
-        "stride=" + options.frameStride(),
-        "keyframesOnly=" + options.keyframesOnly());
+  /** Whether the checkpoint holds a sound file of the segment (a damaged one is discarded: the segment is recomputed). */
+  private boolean isDone(VideoIndex.Segment segment) {
+    try {
+      return checkpoint != null && checkpoint.isDone(segment);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static String oneLine(Throwable e) {

@@ -57,7 +57,8 @@ class ChunkingPartsTest {
         new FrameDetections(10, 333.333, List.of(new Detection(2, "blue", 0.75, new BoundingBox(1.5, 2, 30.25, 40)))),
         new FrameDetections(11, 366.667, List.of()));
     List<JobError> errors = List.of(new JobError("FW-105", "packet failed", null, 400.0), new JobError("FW-107", "count", 10L, null));
-    try (SpillFile.Writer w = new SpillFile.Writer(file)) {
+    SpillFile.Header header = new SpillFile.Header("ab".repeat(32), 1, 10, 2);
+    try (SpillFile.Writer w = new SpillFile.Writer(file, header)) {
       for (FrameDetections f : frames) {
         w.frame(f);
       }
@@ -65,19 +66,19 @@ class ChunkingPartsTest {
       w.commit(new SpillFile.Trailer(3, 2, 1, 1, errors));
     }
     List<FrameDetections> back = new ArrayList<>();
-    SpillFile.Trailer t = SpillFile.replay(file, back::add);
+    SpillFile.Trailer t = SpillFile.replay(file, header, back::add);
     assertThat(back).isEqualTo(frames);
     assertThat(t).isEqualTo(new SpillFile.Trailer(3, 2, 1, 1, errors));
-    assertThat(SpillFile.isWhole(file)).isTrue();
+    assertThat(SpillFile.check(file, header)).isNull();
     byte[] bytes = Files.readAllBytes(file);
     Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length - 5));
-    assertThat(SpillFile.isWhole(file)).isFalse();
+    assertThat(SpillFile.check(file, header)).isNotNull();
   }
 
   @Test
   void spillFile_notCommitted_leavesNothing() throws IOException {
     Path file = dir.resolve("gone.fws");
-    try (SpillFile.Writer w = new SpillFile.Writer(file)) {
+    try (SpillFile.Writer w = new SpillFile.Writer(file, new SpillFile.Header("ab".repeat(32), 0, 0, 1))) {
       w.frame(new FrameDetections(0, 0, List.of()));
     }
     try (var files = Files.list(dir)) {

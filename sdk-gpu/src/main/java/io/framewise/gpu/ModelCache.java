@@ -4,16 +4,15 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.framewise.ModelSpec;
+import io.framewise.spi.JobFingerprint;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Loaded model sessions, keyed by the model file's identity (path, size, modification time), the
- * spec's overrides and the device settings, so jobs and segment workers share one session per model
+ * Loaded model sessions, keyed by the model's {@link JobFingerprint#ofModel identity} (path, content
+ * hash, format, labels, input size and name: the same fields a job's fingerprint takes for the model)
+ * and the device settings, so jobs and segment workers share one session per model
  * instead of loading it again. Bounded ({@code framewise.cache.models}, default 4) and expiring after
  * ten idle minutes; a session closes once it has left the cache and no adapter uses it.
  */
@@ -31,8 +30,7 @@ final class ModelCache {
 
   private ModelCache() {}
 
-  record Key(Path path, long size, long modified, String format, List<String> labels, @Nullable Path labelsFile,
-      long labelsModified, int inputWidth, int inputHeight, String name, String device, int threads) {}
+  record Key(JobFingerprint model, String device, int threads) {}
 
   /** Returns the model with a reference taken; the caller releases it. */
   static LoadedModel acquire(ModelSpec spec, int threads) {
@@ -54,17 +52,9 @@ final class ModelCache {
 
   private static @Nullable Key key(ModelSpec spec, int threads) {
     try {
-      Path p = spec.path().toAbsolutePath().normalize();
-      if (!Files.isRegularFile(p)) {
-        return null;
-      }
-      Path labels = spec.labelsFile();
-      long labelsModified = labels != null && Files.isRegularFile(labels) ? Files.getLastModifiedTime(labels).toMillis() : -1;
-      return new Key(p, Files.size(p), Files.getLastModifiedTime(p).toMillis(), spec.format().id(), spec.labels(),
-          labels == null ? null : labels.toAbsolutePath().normalize(), labelsModified, spec.inputWidth(), spec.inputHeight(),
-          spec.displayName(), ExecutionDevice.requested(), threads);
+      return new Key(JobFingerprint.ofModel(spec), ExecutionDevice.requested(), threads);
     } catch (IOException e) {
-      return null;
+      return null; // not a regular file, or unreadable: loading reports it
     }
   }
 
