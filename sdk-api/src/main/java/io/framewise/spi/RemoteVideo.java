@@ -39,7 +39,7 @@ public record RemoteVideo(URI uri, Set<String> allowedSchemes) {
     if (p != null) {
       int slash = p.lastIndexOf('/');
       String last = p.substring(slash + 1);
-      if (!last.isEmpty()) {
+      if (!last.isEmpty() && !last.equals(".") && !last.equals("..") && last.indexOf('\0') < 0) {
         return last;
       }
     }

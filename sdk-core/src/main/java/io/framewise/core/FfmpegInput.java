@@ -4,6 +4,7 @@ import static org.bytedeco.ffmpeg.global.avformat.av_probe_input_format;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
 
 import io.framewise.CorruptMediaException;
+import io.framewise.MediaException;
 import io.framewise.RefusedInputException;
 import io.framewise.UnsupportedMediaException;
 import io.framewise.spi.RemoteVideo;
@@ -139,11 +140,13 @@ final class FfmpegInput {
   /**
    * Explains why {@code avformat_open_input} failed when FFmpeg refused a format or protocol this input
    * does not allow (it logs "... not on whitelist"): names the format, probed from the file's first
-   * mebibyte as FFmpeg does. Returns null when nothing was refused (the failure is something else).
+   * mebibyte as FFmpeg does. A format that opens what it names (a playlist, a script) is refused
+   * (FW-110); any other format off the list is unsupported (FW-114). Returns null when nothing was
+   * refused (the failure is something else).
    *
    * @param ffmpegLine the line FFmpeg logged about the refusal, or null
    */
-  @Nullable RefusedInputException refusal(@Nullable String ffmpegLine) {
+  @Nullable MediaException refusal(@Nullable String ffmpegLine) {
     String format = probe();
     boolean formatRefused = format != null && !allowed(format);
     if (ffmpegLine == null && !formatRefused) {
@@ -152,8 +155,10 @@ final class FfmpegInput {
     String message;
     if (formatRefused) {
       String what = OPENERS.get(format.split(",")[0]);
-      message = (what != null ? "is " + what + " (FFmpeg format '" + format + "'), which makes FFmpeg open the files or addresses named inside it"
-          : "is of FFmpeg format '" + format + "', which Framewise does not read")
+      if (what == null) {
+        return unsupported("FW-114", "is of FFmpeg format '" + format + "', which Framewise does not read (not a video container)");
+      }
+      message = "is " + what + " (FFmpeg format '" + format + "'), which makes FFmpeg open the files or addresses named inside it"
           + "; Framewise reads only media files that hold their own data";
     } else if (ffmpegLine.startsWith("Format")) {
       message = "is a playlist, a script or another format Framewise does not read (FFmpeg refused its format)"

@@ -36,7 +36,7 @@ import static org.bytedeco.ffmpeg.global.swscale.sws_getCachedContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
 
 import io.framewise.CorruptMediaException;
-import io.framewise.RefusedInputException;
+import io.framewise.MediaException;
 import io.framewise.VideoInfo;
 import io.framewise.spi.FrameDecodeException;
 import io.framewise.spi.VideoDecoder;
@@ -291,7 +291,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
         av_dict_free(options);
       }
       if (ret < 0) {
-        RefusedInputException refused = input.refusal(refusedBy[0]);
+        MediaException refused = input.refusal(refusedBy[0]);
         if (refused != null) {
           throw refused;
         }

@@ -151,8 +151,7 @@ class HostileInputPathTest {
   @Test
   void pipeName_readsTheTextFileNotStdin() throws IOException {
     Path crafted = craft("pipe:0", text);
-    CorruptMediaException viaCrafted = catchThrowableOfType(
-        () -> VideoDetector.open(crafted).model(model).writeJson(new ByteArrayOutputStream()), CorruptMediaException.class);
+    CorruptMediaException viaCrafted = failsCleanly(crafted, CorruptMediaException.class);
     CorruptMediaException viaPlain = catchThrowableOfType(
         () -> VideoDetector.open(text).model(model).writeJson(new ByteArrayOutputStream()), CorruptMediaException.class);
     assertThat(viaCrafted).isNotNull();
@@ -204,6 +203,15 @@ class HostileInputPathTest {
 
     DetectionSummary s = VideoDetector.open(one).model(model).writeJson(new ByteArrayOutputStream());
     assertThat(s.framesDecoded()).isEqualTo(1);
+  }
+
+  /** A format off the allow-list that opens nothing else (here SubRip subtitles) is unsupported, not guessed at. */
+  @Test
+  void formatOffTheList_isUnsupported() throws IOException {
+    Path srt = Files.writeString(dir.resolve("subs.srt"), "1\n00:00:00,000 --> 00:00:01,000\nhello\n\n2\n00:00:01,000 --> 00:00:02,000\nworld\n");
+    MediaException e = failsCleanly(srt, io.framewise.UnsupportedMediaException.class);
+    assertThat(e.code()).isEqualTo("FW-114");
+    assertThat(e.getMessage()).startsWith(srt + ": is of FFmpeg format 'srt'");
   }
 
   /** Remote input is off unless the detector allows the scheme; file URIs are local files. */
@@ -296,14 +304,19 @@ class HostileInputPathTest {
   }
 
   private static RefusedInputException refused(Path file) {
+    return failsCleanly(file, RefusedInputException.class);
+  }
+
+  /** Runs the job to a file and to a stream: both fail with {@code type} and leave nothing that looks complete. */
+  private static <E extends MediaException> E failsCleanly(Path file, Class<E> type) {
     Path out = dir.resolve("out-" + System.nanoTime() + ".json");
-    RefusedInputException e = catchThrowableOfType(() -> VideoDetector.open(file).model(model).writeJson(out), RefusedInputException.class);
-    assertThat(e).as("refusal of %s", file).isNotNull();
+    E e = catchThrowableOfType(() -> VideoDetector.open(file).model(model).writeJson(out), type);
+    assertThat(e).as("%s from %s", type.getSimpleName(), file).isNotNull();
     assertThat(out).doesNotExist();
     ByteArrayOutputStream stream = new ByteArrayOutputStream();
-    RefusedInputException again = catchThrowableOfType(() -> VideoDetector.open(file).model(model).writeJson(stream),
-        RefusedInputException.class);
+    E again = catchThrowableOfType(() -> VideoDetector.open(file).model(model).writeJson(stream), type);
     assertThat(again).isNotNull();
+    assertThat(again.code()).isEqualTo(e.code());
     assertThat(stream.toString(StandardCharsets.UTF_8)).doesNotContain("summary");
     return e;
   }

@@ -107,7 +107,7 @@ class HostileInputPathCliTest {
 
     assertThat(r.exitCode).as(r.err).isEqualTo(3);
     assertThat(r.err.strip()).startsWith("framewise: pipe:0: not a readable media file").endsWith("(FW-102)").doesNotContain("\n");
-    assertThat(work.resolve("result.json")).doesNotExist();
+    assertNoOutput();
   }
 
   @ParameterizedTest(name = "{0}")
@@ -123,7 +123,15 @@ class HostileInputPathCliTest {
     assertThat(r.exitCode).as(r.err).isEqualTo(3);
     assertThat(r.err.strip()).startsWith("framewise: " + name + ": is a").contains("which makes FFmpeg open the files or addresses named inside it")
         .endsWith("(FW-110)").doesNotContain("\n");
+    assertNoOutput();
+  }
+
+  private void assertNoOutput() throws IOException {
     assertThat(work.resolve("result.json")).doesNotExist();
+    assertThat(Files.readString(work.resolve("stdout.txt"))).isEmpty();
+    try (java.util.stream.Stream<Path> files = Files.list(work)) {
+      assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".part") || n.endsWith(".json"));
+    }
   }
 
   private record Result(int exitCode, String err) {}
