@@ -252,6 +252,12 @@ class HostileInputPathTest {
     HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", exchange -> {
       requests.add(exchange.getRequestURI().getPath());
+      if (exchange.getRequestURI().getPath().equals("/moved.mp4")) { // a redirect to a scheme the detector does not allow
+        exchange.getResponseHeaders().add("Location", "https://127.0.0.1:" + port + "/src.mp4");
+        exchange.sendResponseHeaders(302, -1);
+        exchange.close();
+        return;
+      }
       byte[] body = exchange.getRequestURI().getPath().endsWith(".m3u8") ? playlist : video;
       exchange.getResponseHeaders().add("Content-Type", "application/octet-stream");
       exchange.getResponseHeaders().add("Accept-Ranges", "bytes");
@@ -294,6 +300,14 @@ class HostileInputPathTest {
       assertThat(e.code()).isEqualTo("FW-110");
       assertThat(e.getMessage()).contains("http://127.0.0.1:" + httpPort + "/live.m3u8");
       assertThat(requests).containsOnly("/live.m3u8");
+
+      requests.clear();
+      RefusedInputException redirected = catchThrowableOfType(() -> detector.newJob(URI.create("http://127.0.0.1:" + httpPort + "/moved.mp4"))
+          .model(model).writeJson(new ByteArrayOutputStream()), RefusedInputException.class);
+      assertThat(redirected).isNotNull();
+      assertThat(redirected.code()).isEqualTo("FW-110");
+      assertThat(redirected.getMessage()).contains("/moved.mp4").contains("'tls' not on whitelist");
+      assertThat(requests).containsOnly("/moved.mp4"); // and the listener (the redirect's target) saw nothing
 
       assertThatThrownBy(() -> detector.newJob(URI.create("http://127.0.0.1:" + httpPort + "/src.mp4")).model(model)
           .chunkSize(java.time.Duration.ofSeconds(1)).writeJson(new ByteArrayOutputStream()))
