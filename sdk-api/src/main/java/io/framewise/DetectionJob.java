@@ -5,6 +5,7 @@ import io.framewise.spi.DetectionParams;
 import io.framewise.spi.JobConfig;
 import io.framewise.spi.ModelAdapterProvider;
 import io.framewise.spi.PipelineOptions;
+import io.framewise.spi.RemoteVideo;
 import io.framewise.spi.ResultWriter;
 import io.framewise.spi.ResultWriterProvider;
 import io.framewise.spi.VideoDecoderProvider;
@@ -37,6 +38,7 @@ public final class DetectionJob {
 
   private final VideoDetector owner;
   private final Path video;
+  private final @Nullable RemoteVideo remote;
   private @Nullable ModelSpec model;
   private @Nullable Double confidence;
   private @Nullable Double iou;
@@ -54,9 +56,10 @@ public final class DetectionJob {
   private @Nullable Path checkpointDir;
   private boolean started;
 
-  DetectionJob(VideoDetector owner, Path video) {
+  DetectionJob(VideoDetector owner, Path video, @Nullable RemoteVideo remote) {
     this.owner = owner;
     this.video = video;
+    this.remote = remote;
   }
 
   /**
@@ -577,7 +580,7 @@ public final class DetectionJob {
         iou != null ? iou : DetectionParams.DEFAULTS.iou());
     PipelineOptions options = new PipelineOptions(chunkBytes, chunkDuration, maxHeap, parallelism, batchSize,
         frameStride == 0 ? 1 : frameStride, keyframesOnly, checkpointDir);
-    return new JobConfig(video, spec, params, dec, adapter, progress, options);
+    return new JobConfig(video, spec, params, dec, adapter, progress, options, remote);
   }
 
   private ResultWriterProvider resultWriterProvider() {

@@ -9,11 +9,11 @@ import org.jspecify.annotations.Nullable;
  * @since 0.1
  */
 public abstract sealed class MediaException extends VideoDetectorException
-    permits UnsupportedMediaException, CorruptMediaException {
+    permits UnsupportedMediaException, CorruptMediaException, RefusedInputException {
 
   private static final long serialVersionUID = 1L;
 
-  MediaException(String code, Path path, String message, @Nullable Throwable cause) {
+  MediaException(String code, @Nullable Path path, String message, @Nullable Throwable cause) {
     super(code, path, message, cause);
   }
 }

@@ -17,11 +17,11 @@ public final class UnsupportedMediaException extends MediaException {
    * Creates the exception.
    *
    * @param code the stable error code
-   * @param path the video
+   * @param path the video file, or null for a remote input (the message then names its URI)
    * @param message what is wrong
    * @param cause the underlying failure, or null
    */
-  public UnsupportedMediaException(String code, Path path, String message, @Nullable Throwable cause) {
+  public UnsupportedMediaException(String code, @Nullable Path path, String message, @Nullable Throwable cause) {
     super(code, path, message, cause);
   }
 }

@@ -10,13 +10,15 @@ import org.jspecify.annotations.Nullable;
  * An immutable snapshot of a job's configuration, with its providers already chosen, handed to the
  * {@link DetectionEngine}.
  *
- * @param video the video file
+ * @param video the video file; for a remote input, its file name (see {@link RemoteVideo#fileName()}),
+ *     used in messages only
  * @param model the model and its overrides
  * @param params detection thresholds
  * @param decoder the chosen decoder provider
  * @param modelAdapter the chosen model adapter provider
  * @param progress receives progress, or null
  * @param options chunking, parallelism, batching, sampling, budget and checkpointing
+ * @param remote the remote video to read instead of {@code video}, or null for a local file
  * @since 0.1
  */
 public record JobConfig(
@@ -26,7 +28,8 @@ public record JobConfig(
     VideoDecoderProvider decoder,
     ModelAdapterProvider modelAdapter,
     @Nullable ProgressListener progress,
-    PipelineOptions options) {
+    PipelineOptions options,
+    @Nullable RemoteVideo remote) {
 
   /** Validates the fields. */
   public JobConfig {
@@ -36,5 +39,21 @@ public record JobConfig(
     Objects.requireNonNull(decoder, "decoder");
     Objects.requireNonNull(modelAdapter, "modelAdapter");
     Objects.requireNonNull(options, "options");
+  }
+
+  /**
+   * A job on a local file.
+   *
+   * @param video the video file
+   * @param model the model and its overrides
+   * @param params detection thresholds
+   * @param decoder the chosen decoder provider
+   * @param modelAdapter the chosen model adapter provider
+   * @param progress receives progress, or null
+   * @param options chunking, parallelism, batching, sampling, budget and checkpointing
+   */
+  public JobConfig(Path video, ModelSpec model, DetectionParams params, VideoDecoderProvider decoder,
+      ModelAdapterProvider modelAdapter, @Nullable ProgressListener progress, PipelineOptions options) {
+    this(video, model, params, decoder, modelAdapter, progress, options, null);
   }
 }

@@ -22,6 +22,22 @@ public interface VideoDecoderProvider extends Provider {
   VideoDecoder open(Path video) throws IOException;
 
   /**
+   * Opens a remote video. The decoder reads it with the protocols of
+   * {@link RemoteVideo#allowedSchemes()} only, and opens nothing named inside it (no playlist, no
+   * local file).
+   *
+   * @param video the remote video, whose scheme the detector allows
+   * @return a decoder positioned before the first frame
+   * @throws MediaException if it cannot be read as a video
+   * @throws IOException if reading fails for another reason
+   * @throws UnsupportedOperationException if this decoder cannot read remote input (the default)
+   * @since 0.1
+   */
+  default VideoDecoder open(RemoteVideo video) throws IOException {
+    throw new UnsupportedOperationException(name() + " cannot read remote input");
+  }
+
+  /**
    * Tells whether this provider can index videos and decode segments of them (needed for chunked,
    * parallel, resumable and keyframes-only jobs).
    *

@@ -5,12 +5,14 @@ import io.framewise.DetectionSummary;
 import io.framewise.DetectorIOException;
 import io.framewise.ModelException;
 import io.framewise.ModelInfo;
+import io.framewise.RefusedInputException;
 import io.framewise.VideoDetectorException;
 import io.framewise.VideoInfo;
 import io.framewise.spi.DetectionEngine;
 import io.framewise.spi.JobConfig;
 import io.framewise.spi.ModelAdapter;
 import io.framewise.spi.PipelineOptions;
+import io.framewise.spi.RemoteVideo;
 import io.framewise.spi.ResultWriter;
 import io.framewise.spi.VideoDecoder;
 import java.io.IOException;
@@ -52,6 +54,10 @@ public final class DefaultDetectionEngine implements DetectionEngine {
     PipelineOptions o = config.options();
     boolean segmented = o.chunked() || o.keyframesOnly() || o.checkpointDir() != null;
     if (segmented) {
+      if (config.remote() != null) {
+        throw new IllegalArgumentException("chunkSize, keyframesOnly and checkpointDir are not available for remote input ("
+            + config.remote().display() + "); run it unchunked");
+      }
       if (!config.decoder().supportsSegments()) {
         throw new IllegalArgumentException("decoder '" + config.decoder().name()
             + "' cannot split videos; chunkSize, keyframesOnly and checkpointDir need one that can");
@@ -178,11 +184,25 @@ public final class DefaultDetectionEngine implements DetectionEngine {
   }
 
   private static VideoDecoder openDecoder(JobConfig config) throws IOException {
+    RemoteVideo remote = config.remote();
     try {
+      if (remote != null) {
+        return config.decoder().open(remote);
+      }
       return config.decoder().open(config.video());
     } catch (VideoDetectorException e) {
       throw e;
+    } catch (UnsupportedOperationException e) {
+      if (remote == null) {
+        throw e;
+      }
+      throw new RefusedInputException("FW-113", null, remote.display() + ": decoder " + config.decoder().name()
+          + " cannot read remote input", e);
     } catch (IOException e) {
+      if (remote != null) {
+        throw new CorruptMediaException("FW-102", null, remote.display() + ": decoder " + config.decoder().name()
+            + " cannot open it: " + e.getMessage(), e);
+      }
       throw new CorruptMediaException("FW-102", config.video(), "decoder " + config.decoder().name() + " cannot open it: " + e.getMessage(), e);
     }
   }

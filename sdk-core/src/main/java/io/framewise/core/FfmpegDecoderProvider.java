@@ -2,6 +2,7 @@ package io.framewise.core;
 
 import io.framewise.spi.VideoDecoder;
 import io.framewise.spi.PipelineOptions;
+import io.framewise.spi.RemoteVideo;
 import io.framewise.spi.VideoDecoderProvider;
 import io.framewise.spi.VideoIndex;
 import java.io.IOException;
@@ -29,6 +30,11 @@ public final class FfmpegDecoderProvider implements VideoDecoderProvider {
   @Override
   public VideoDecoder open(Path video) {
     return FfmpegVideoDecoder.open(video);
+  }
+
+  @Override
+  public VideoDecoder open(RemoteVideo video) {
+    return FfmpegVideoDecoder.open(FfmpegInput.remote(video));
   }
 
   @Override

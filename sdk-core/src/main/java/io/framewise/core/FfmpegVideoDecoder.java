@@ -26,6 +26,7 @@ import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
 import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
+import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_strerror;
 import static org.bytedeco.ffmpeg.global.swscale.SWS_BILINEAR;
@@ -35,7 +36,7 @@ import static org.bytedeco.ffmpeg.global.swscale.sws_getCachedContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
 
 import io.framewise.CorruptMediaException;
-import io.framewise.UnsupportedMediaException;
+import io.framewise.MediaException;
 import io.framewise.VideoInfo;
 import io.framewise.spi.FrameDecodeException;
 import io.framewise.spi.VideoDecoder;
@@ -80,7 +81,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
   private final AVPacket packet;
   private final AVFrame frame;
   private final long frameDurationTb;
-  private final Path path;
+  private final FfmpegInput input;
 
   // segment mode (segment == null: sequential)
   private final VideoIndex.@Nullable Segment segment;
@@ -120,7 +121,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
 
   private FfmpegVideoDecoder(Container c, AVCodecContext codec, VideoIndex.@Nullable Segment segment, long basePts, boolean keyframesOnly) {
     this.c = c;
-    this.path = c.path;
+    this.input = c.input;
     this.codec = codec;
     this.segment = segment;
     this.keyframesOnly = keyframesOnly;
@@ -137,19 +138,23 @@ final class FfmpegVideoDecoder implements VideoDecoder {
   }
 
   static FfmpegVideoDecoder open(Path path) {
-    return open(path, null, AV_NOPTS_VALUE, false);
+    return open(FfmpegInput.local(path));
+  }
+
+  static FfmpegVideoDecoder open(FfmpegInput input) {
+    return open(input, null, AV_NOPTS_VALUE, false);
   }
 
   static FfmpegVideoDecoder openSegment(Path path, VideoIndex index, VideoIndex.Segment segment, boolean keyframesOnly) throws IOException {
-    FfmpegVideoDecoder d = open(path, segment, index.basePts(), keyframesOnly);
+    FfmpegVideoDecoder d = open(FfmpegInput.local(path), segment, index.basePts(), keyframesOnly);
     if (!d.atStart) {
       d.seekToSegment();
     }
     return d;
   }
 
-  private static FfmpegVideoDecoder open(Path path, VideoIndex.@Nullable Segment segment, long basePts, boolean keyframesOnly) {
-    Container c = Container.open(path);
+  private static FfmpegVideoDecoder open(FfmpegInput input, VideoIndex.@Nullable Segment segment, long basePts, boolean keyframesOnly) {
+    Container c = Container.open(input);
     AVCodecContext codec = null;
     try {
       codec = openCodec(c, 0);
@@ -169,23 +174,23 @@ final class FfmpegVideoDecoder implements VideoDecoder {
    * its packet; failed frames are found by their pts instead (see failBefore).
    */
   private static AVCodecContext openCodec(Container c, int threads) {
-    Path path = c.path;
+    FfmpegInput input = c.input;
     AVCodecParameters par = c.stream.codecpar();
     String codecName = c.info.codec();
     AVCodec decoder = avcodec_find_decoder(par.codec_id());
     if (decoder == null || decoder.isNull()) {
-      throw new UnsupportedMediaException("FW-104", path, "no decoder for video codec '" + codecName + "'", null);
+      throw input.unsupported("FW-104", "no decoder for video codec '" + codecName + "'");
     }
     AVCodecContext codec = avcodec_alloc_context3(decoder);
     try {
       if (avcodec_parameters_to_context(codec, par) < 0) {
-        throw new UnsupportedMediaException("FW-104", path, "cannot configure the '" + codecName + "' decoder", null);
+        throw input.unsupported("FW-104", "cannot configure the '" + codecName + "' decoder");
       }
       codec.pkt_timebase(c.stream.time_base());
       codec.thread_count(Math.max(0, threads));
       int ret = avcodec_open2(codec, decoder, (AVDictionary) null);
       if (ret < 0) {
-        throw new UnsupportedMediaException("FW-104", path, "cannot open the '" + codecName + "' decoder: " + errorText(ret), null);
+        throw input.unsupported("FW-104", "cannot open the '" + codecName + "' decoder: " + errorText(ret));
       }
       return codec;
     } catch (RuntimeException e) {
@@ -215,7 +220,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
 
   /** An opened container and its first video stream. */
   static final class Container implements AutoCloseable {
-    final Path path;
+    final FfmpegInput input;
     final AVFormatContext format;
     final int streamIndex;
     final AVStream stream;
@@ -225,8 +230,8 @@ final class FfmpegVideoDecoder implements VideoDecoder {
     private volatile String demuxError;
     private boolean closed;
 
-    private Container(Path path, AVFormatContext format, int streamIndex, VideoInfo info) {
-      this.path = path;
+    private Container(FfmpegInput input, AVFormatContext format, int streamIndex, VideoInfo info) {
+      this.input = input;
       this.format = format;
       this.streamIndex = streamIndex;
       this.stream = format.streams(streamIndex);
@@ -257,17 +262,45 @@ final class FfmpegVideoDecoder implements VideoDecoder {
     }
 
     static Container open(Path path) {
-      checkFile(path);
+      return open(FfmpegInput.local(path));
+    }
+
+    /**
+     * Opens the input with the protocols and demuxers {@link FfmpegInput} allows: a local file is
+     * exactly that file, whatever its name, and nothing named inside it is opened.
+     */
+    static Container open(FfmpegInput input) {
+      Path path = input.path();
+      if (path != null) {
+        checkFile(path);
+      }
       FfmpegLog.install();
       AVFormatContext format = new AVFormatContext(null);
-      int ret = avformat_open_input(format, path.toString(), null, null);
+      AVDictionary options = input.options();
+      int ret;
+      String[] refusedBy = new String[1];
+      FfmpegLog.reading(line -> {
+        if (refusedBy[0] == null && line.contains("not on whitelist")) {
+          refusedBy[0] = line; // "Format not on whitelist ..." or "Protocol 'x' not on whitelist ..."
+        }
+      });
+      try {
+        ret = avformat_open_input(format, input.url(), null, options);
+      } finally {
+        FfmpegLog.endReading();
+        av_dict_free(options);
+      }
       if (ret < 0) {
-        throw new CorruptMediaException("FW-102", path, "not a readable media file: " + errorText(ret), null);
+        MediaException refused = input.refusal(refusedBy[0]);
+        if (refused != null) {
+          throw refused;
+        }
+        throw input.corrupt("FW-102", "not a readable media file: " + errorText(ret));
       }
       try {
         ret = avformat_find_stream_info(format, (PointerPointer<?>) null);
         if (ret < 0) {
-          throw new CorruptMediaException("FW-102", path, "cannot read stream information: " + errorText(ret), null);
+          throw input.corrupt("FW-102", "cannot read stream information: " + errorText(ret));
         }
         int index = -1;
         for (int i = 0; i < format.nb_streams(); i++) {
@@ -279,13 +312,13 @@ final class FfmpegVideoDecoder implements VideoDecoder {
           }
         }
         if (index < 0) {
-          throw new UnsupportedMediaException("FW-103", path, "no video stream (" + format.nb_streams() + " other stream(s))", null);
+          throw input.unsupported("FW-103", "no video stream (" + format.nb_streams() + " other stream(s))");
         }
         AVStream stream = format.streams(index);
         AVCodecParameters par = stream.codecpar();
         String codecName = avcodec_get_name(par.codec_id()).getString();
         if (par.width() <= 0 || par.height() <= 0) {
-          throw new CorruptMediaException("FW-102", path, "video stream has no frame size", null);
+          throw input.corrupt("FW-102", "video stream has no frame size");
         }
         AVRational rate = av_guess_frame_rate(format, stream, null);
         double frameRate = rate.num() > 0 && rate.den() > 0 ? (double) rate.num() / rate.den() : 0;
@@ -295,9 +328,9 @@ final class FfmpegVideoDecoder implements VideoDecoder {
                 ? stream.duration() * 1000.0 * stream.time_base().num() / stream.time_base().den()
                 : 0;
         long declared = Math.max(0, stream.nb_frames());
-        VideoInfo info = new VideoInfo(String.valueOf(path.getFileName()), par.width(), par.height(), frameRate, codecName,
+        VideoInfo info = new VideoInfo(input.fileName(), par.width(), par.height(), frameRate, codecName,
             durationMs, declared);
-        return new Container(path, format, index, info);
+        return new Container(input, format, index, info);
       } catch (RuntimeException e) {
         avformat_close_input(format);
         throw e;
@@ -365,7 +398,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
   /** Reopens the container at its start, to scan forward to the segment's key frame. */
   private void rewindToStart() {
     rescanned = true;
-    Container fresh = Container.open(path);
+    Container fresh = Container.open(input);
     c.close();
     c = fresh;
     avcodec_flush_buffers(codec);
@@ -426,7 +459,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
       flushing = true;
       avcodec_send_packet(codec, null);
       if (!atStart) {
-        throw new IOException("the key frame of " + segment + " was not found in " + path);
+        throw new IOException("the key frame of " + segment + " was not found in " + input.display());
       }
       if (ret != AVERROR_EOF) {
         reports.add(new FrameDecodeException("stream ended with a read error: " + errorText(ret), ptsMicros(lastPtsTb), 0, null));
@@ -446,7 +479,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
         } else {
           if (packet.dts() != AV_NOPTS_VALUE && segment != null && packet.dts() > segment.startDts()) {
             if (rescanned) {
-              throw new IOException("the key frame of " + segment + " was not found in " + path);
+              throw new IOException("the key frame of " + segment + " was not found in " + input.display());
             }
             rewindToStart(); // the seek landed past the key frame: scan from the start
           }
@@ -626,6 +659,6 @@ final class FfmpegVideoDecoder implements VideoDecoder {
 
   @Override
   public String toString() {
-    return "FfmpegVideoDecoder[" + path + (segment == null ? "" : ", " + segment) + "]";
+    return "FfmpegVideoDecoder[" + input.display() + (segment == null ? "" : ", " + segment) + "]";
   }
 }
