@@ -13,7 +13,8 @@ import org.jspecify.annotations.Nullable;
  * @since 0.1
  */
 public abstract sealed class VideoDetectorException extends RuntimeException
-    permits MediaException, ModelException, ResourceLimitException, NoProviderException, DetectorIOException {
+    permits MediaException, ModelException, ResourceLimitException, NoProviderException, DetectorIOException,
+        JobCancelledException {
 
   private static final long serialVersionUID = 1L;
 

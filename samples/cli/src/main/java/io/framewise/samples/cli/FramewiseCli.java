@@ -1,5 +1,6 @@
 package io.framewise.samples.cli;
 
+import io.framewise.JobCancelledException;
 import io.framewise.MediaException;
 import io.framewise.ModelException;
 import io.framewise.ResourceLimitException;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Spec;
  *
  * <p>Exit codes: {@value #OK} success; {@value #USAGE} usage error; {@value #MEDIA} unreadable or
  * invalid video, or an incomplete result; {@value #MODEL} invalid model; {@value #FAILURE} anything
- * else.
+ * else; 130 (SIGINT) or 143 (SIGTERM) when a signal stopped the job ({@link SignalStop}).
  */
 @Command(
     name = "framewise",
@@ -35,7 +36,9 @@ import picocli.CommandLine.Spec;
         "1:any other failure",
         "2:usage error (bad or missing arguments)",
         "3:unreadable or invalid video, or an incomplete result (the JSON says complete:false)",
-        "4:invalid model"})
+        "4:invalid model",
+        "130:stopped by SIGINT (Ctrl-C): the job is cancelled and leaves no partial file",
+        "143:stopped by SIGTERM, likewise"})
 public final class FramewiseCli implements Callable<Integer> {
 
   /** The job finished and its result is complete. */
@@ -48,6 +51,8 @@ public final class FramewiseCli implements Callable<Integer> {
   public static final int MEDIA = 3;
   /** The model cannot be used. */
   public static final int MODEL = 4;
+  /** The job was cancelled: stopped by SIGINT (128 + 2). SIGTERM ends the process with 143 (128 + 15). */
+  public static final int INTERRUPTED = 130;
 
   @Spec CommandSpec spec;
 
@@ -57,6 +62,7 @@ public final class FramewiseCli implements Callable<Integer> {
    * @param args the command line
    */
   public static void main(String[] args) {
+    SignalStop.install();
     System.exit(run(System.out, System.err, args));
   }
 
@@ -105,6 +111,9 @@ public final class FramewiseCli implements Callable<Integer> {
     if (e instanceof ModelException) {
       return MODEL;
     }
+    if (e instanceof JobCancelledException) {
+      return INTERRUPTED;
+    }
     if (e instanceof CommandLine.ParameterException) {
       return USAGE;
     }
@@ -125,6 +134,9 @@ public final class FramewiseCli implements Callable<Integer> {
   /** One line {@code framewise: <message>} on stderr; the stack trace only with --verbose. */
   private static int handleExecutionException(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
     PrintWriter err = cmd.getErr();
+    if (e instanceof JobCancelledException && SignalStop.stopping()) {
+      return exitCode(e); // the shutdown hook prints the one line, once the job has unwound
+    }
     if (cmd.getCommand() instanceof Streams s) {
       s.endProgressLine();
     }
