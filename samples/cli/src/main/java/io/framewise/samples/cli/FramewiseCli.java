@@ -112,7 +112,7 @@ public final class FramewiseCli implements Callable<Integer> {
       return MODEL;
     }
     if (e instanceof JobCancelledException) {
-      return INTERRUPTED;
+      return SignalStop.exitStatus();
     }
     if (e instanceof CommandLine.ParameterException) {
       return USAGE;
@@ -134,11 +134,15 @@ public final class FramewiseCli implements Callable<Integer> {
   /** One line {@code framewise: <message>} on stderr; the stack trace only with --verbose. */
   private static int handleExecutionException(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
     PrintWriter err = cmd.getErr();
-    if (e instanceof JobCancelledException && SignalStop.stopping()) {
-      return exitCode(e); // the shutdown hook prints the one line, once the job has unwound
-    }
     if (cmd.getCommand() instanceof Streams s) {
       s.endProgressLine();
+    }
+    if (e instanceof JobCancelledException && SignalStop.stopping()) {
+      if (SignalStop.signalled()) {
+        err.println(SignalStop.line()); // else the shutdown hook prints it
+        err.flush();
+      }
+      return exitCode(e);
     }
     boolean verbose = cmd.getCommand() instanceof Streams s && s.verbose();
     String line = oneLine(e);
