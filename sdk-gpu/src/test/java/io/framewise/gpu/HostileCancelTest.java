@@ -168,6 +168,21 @@ class HostileCancelTest {
   }
 
   @Test
+  void cancel_afterTheJobEnded_changesNothingAndInterruptsNoOne() throws IOException {
+    Path clip = SyntheticVideo.builder().size(320, 192).frames(20).build().write(tmp.resolve("short.mp4"));
+    Path detector = SyntheticDetector.builder(SyntheticFamily.YOLOV8).build().write(tmp.resolve("short.onnx"));
+    Path out = tmp.resolve("short.json");
+    DetectionJob job = VideoDetector.open(clip).model(detector);
+
+    DetectionSummary summary = job.writeJson(out);
+    job.cancel();
+
+    assertThat(summary.complete()).isTrue();
+    assertThat(out).isRegularFile();
+    assertThat(Thread.currentThread().isInterrupted()).as("a late cancel() does not interrupt the caller's thread").isFalse();
+  }
+
+  @Test
   void interrupt_ofACheckpointedJob_keepsOnlyWholeSegmentsAndTheJobResumes() throws Exception {
     // A generated clip even with the real data: the resumed run goes to the end.
     int frames = 600;
