@@ -20,6 +20,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,7 +28,18 @@ import org.jspecify.annotations.Nullable;
  * ({@link #writeJson(OutputStream)}, {@link #writeJson(Path)} or {@link #run(FrameListener)}).
  *
  * <h2>Thread safety</h2>
- * Not thread-safe, and single-use: a second terminal call throws {@link IllegalStateException}.
+ * Not thread-safe, and single-use: a second terminal call throws {@link IllegalStateException}. The
+ * one exception is {@link #cancel()}, which any thread may call at any time.
+ *
+ * <h2>Cancellation</h2>
+ * A running job stops when the thread that runs it is interrupted (for example by
+ * {@code Future.cancel(true)} on the task that called the terminal method) or when another thread calls
+ * {@link #cancel()}. The job notices between frames (within one model call), stops its worker threads
+ * and waits for them, removes its temporary files, and throws {@link JobCancelledException}
+ * ({@code FW-700}). This holds with any chunking and parallelism, {@code parallelism(1)} included.
+ * Segments already committed to a {@linkplain #checkpointDir checkpoint directory} are kept, so the same
+ * job started again resumes from them; nothing else stays behind. A cancellation that comes after the
+ * last frame was processed may be too late: the job then ends normally.
  *
  * <h2>Lifecycle</h2>
  * The job opens and closes its own decoder and model. It never closes a caller's output stream.
@@ -55,6 +67,11 @@ public final class DetectionJob {
   private boolean keyframesOnly;
   private @Nullable Path checkpointDir;
   private boolean started;
+  /** Guards {@link #runner} and {@link #interruptSent}. */
+  private final Object runLock = new Object();
+  private @Nullable Thread runner;
+  private boolean interruptSent;
+  private volatile boolean cancelRequested;
 
   DetectionJob(VideoDetector owner, Path video, @Nullable RemoteVideo remote) {
     this.owner = owner;
@@ -311,11 +328,12 @@ public final class DetectionJob {
    * @throws ModelException if the model cannot be used
    * @throws DetectorIOException if writing fails (FW-500; the message says the output stream failed and why)
    * @throws NoProviderException if no decoder, model adapter, writer or engine is available
+   * @throws JobCancelledException if the job was cancelled (see the class description)
    * @throws IllegalStateException if the job was already run or no model was set
    */
   public DetectionSummary writeJson(OutputStream out) {
     Objects.requireNonNull(out, "out");
-    return writeTo(start(), out, null);
+    return cancellable(() -> writeTo(start(), out, null));
   }
 
   /**
@@ -345,6 +363,7 @@ public final class DetectionJob {
    * @throws MediaException if the video cannot be read
    * @throws ModelException if the model cannot be used
    * @throws DetectorIOException if writing fails (FW-500; the message names the output file and says why)
+   * @throws JobCancelledException if the job was cancelled; the temporary file is removed
    * @throws IllegalStateException if the job was already run or no model was set
    */
   public DetectionSummary writeJson(Path file) {
@@ -352,6 +371,10 @@ public final class DetectionJob {
     requireState(!started, "this job was already run; a DetectionJob is single-use");
     requireState(model != null, "no model: call model(...) before running the job");
     OutputTarget target = OutputTarget.check(file, inputs(), checkpointDir);
+    return cancellable(() -> writeFile(file, target));
+  }
+
+  private DetectionSummary writeFile(Path file, OutputTarget target) {
     JobConfig config = start();
     if (target.kind() == OutputTarget.Kind.STREAM) {
       // APPEND: /dev/stdout redirected with >> keeps what is there; a device or FIFO does not care
@@ -525,12 +548,104 @@ public final class DetectionJob {
    * @return the job's summary; check {@link DetectionSummary#complete()}
    * @throws MediaException if the video cannot be read
    * @throws ModelException if the model cannot be used
+   * @throws JobCancelledException if the job was cancelled (see the class description)
    * @throws IllegalStateException if the job was already run or no model was set
    */
   public DetectionSummary run(FrameListener listener) {
     Objects.requireNonNull(listener, "listener");
-    JobConfig config = start();
-    return engine().run(config, new ListenerWriter(listener));
+    return cancellable(() -> {
+      JobConfig config = start();
+      return engine().run(config, new ListenerWriter(listener));
+    });
+  }
+
+  /**
+   * Cancels the job, from any thread: a job that has not started yet will throw
+   * {@link JobCancelledException} as soon as it is run; a running one is woken (its thread is
+   * interrupted), stops between frames, cleans up and throws {@link JobCancelledException} from its
+   * terminal method, with the interrupt used to wake it cleared. Does nothing once the job has ended.
+   * Calling it more than once is harmless.
+   *
+   * @since 0.1
+   */
+  public void cancel() {
+    synchronized (runLock) {
+      cancelRequested = true;
+      if (runner != null && !interruptSent) {
+        interruptSent = true;
+        runner.interrupt();
+      }
+    }
+  }
+
+  /**
+   * Tells whether {@link #cancel()} was called.
+   *
+   * @return true once {@link #cancel()} was called
+   * @since 0.1
+   */
+  public boolean isCancelled() {
+    return cancelRequested;
+  }
+
+  /**
+   * Runs a terminal method so that {@link #cancel()} can reach it, and turns a failure caused by a
+   * cancellation or an interrupt into a {@link JobCancelledException}.
+   */
+  private DetectionSummary cancellable(Supplier<DetectionSummary> body) {
+    synchronized (runLock) {
+      runner = Thread.currentThread();
+    }
+    DetectionSummary summary;
+    try {
+      if (cancelRequested) {
+        throw new JobCancelledException(video, "the job was cancelled before it started", null);
+      }
+      summary = body.get();
+    } catch (RuntimeException | Error e) {
+      JobCancelledException cancelled = e instanceof RuntimeException r ? asCancellation(r) : null;
+      leave(cancelled != null);
+      if (cancelled != null) {
+        throw cancelled;
+      }
+      throw e;
+    }
+    leave(false);
+    return summary;
+  }
+
+  /** Forgets the running thread; clears the interrupt {@link #cancel()} sent, or keeps an outside one set. */
+  private void leave(boolean cancelled) {
+    synchronized (runLock) {
+      runner = null;
+      if (interruptSent) {
+        interruptSent = false;
+        Thread.interrupted(); // ours: the caller's thread goes on uninterrupted
+      } else if (cancelled && !cancelRequested) {
+        Thread.currentThread().interrupt(); // an interrupt cancelled the job: its status stays set
+      }
+    }
+  }
+
+  private @Nullable JobCancelledException asCancellation(RuntimeException e) {
+    if (e instanceof JobCancelledException c) {
+      return c;
+    }
+    if (cancelRequested || causedByInterrupt(e)) {
+      return new JobCancelledException(video, "the job was cancelled before it finished", e);
+    }
+    return null;
+  }
+
+  /** Whether an interrupt (of a blocking call or of an interruptible channel) is among the causes. */
+  private static boolean causedByInterrupt(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof InterruptedException || t instanceof java.io.InterruptedIOException
+          || t instanceof java.nio.channels.ClosedByInterruptException || t instanceof JobCancelledException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static void atLeastOne(int n, String what) {

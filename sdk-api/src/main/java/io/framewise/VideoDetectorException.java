@@ -15,7 +15,7 @@ import org.jspecify.annotations.Nullable;
  */
 public abstract sealed class VideoDetectorException extends RuntimeException
     permits MediaException, ModelException, ResourceLimitException, NoProviderException, DetectorIOException,
-        InvalidOutputException {
+        InvalidOutputException, JobCancelledException {
 
   private static final long serialVersionUID = 1L;
 

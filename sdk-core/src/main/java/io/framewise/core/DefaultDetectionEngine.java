@@ -119,6 +119,9 @@ public final class DefaultDetectionEngine implements DetectionEngine {
       logSummary(video, summary, started);
       return summary;
     } catch (IOException e) {
+      if (Cancellation.byInterrupt(e)) {
+        throw Cancellation.cancelled(video, e); // e.g. queueing frames, or an interruptible output channel
+      }
       throw new DetectorIOException(null, "cannot write results for " + video, e);
     } finally {
       if (pool != null) {

@@ -10,7 +10,6 @@ import io.framewise.spi.VideoDecoder;
 import io.framewise.spi.ModelAdapter;
 import io.framewise.spi.VideoFrame;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -86,6 +85,7 @@ final class FrameProcessor {
     long decoded = 0;
     long failed = 0;
     while (true) {
+      Cancellation.check(config.video()); // between frames: an interrupt stops the job within one model call
       VideoFrame frame;
       try {
         frame = decoder.next();
@@ -176,8 +176,7 @@ final class FrameProcessor {
     try {
       results = task.result.get();
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while waiting for inference");
+      throw Cancellation.cancelled(config.video(), e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof IOException io) {

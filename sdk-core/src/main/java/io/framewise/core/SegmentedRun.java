@@ -76,6 +76,7 @@ final class SegmentedRun {
         Checkpoint.checkDirectory(options.checkpointDir(), video); // before any decoding
       }
       index = IndexCache.get(config.decoder(), video, options);
+      Cancellation.check(video);
       ModelInfo modelInfo;
       int maxBatch;
       // Opened for the workers the job plans, so the probe's session is the one they will share.
@@ -110,6 +111,7 @@ final class SegmentedRun {
       long failed = 0;
       long detections = 0;
       for (VideoIndex.Segment segment : segments) {
+        Cancellation.check(video);
         while (submitted < segments.size() && inFlight.size() < budget.window()) {
           VideoIndex.Segment next = segments.get(submitted++);
           inFlight.add(pool.submit(() -> runSegment(next)));
@@ -155,6 +157,9 @@ final class SegmentedRun {
       DefaultDetectionEngine.logSummary(video, summary, started);
       return summary;
     } catch (IOException e) {
+      if (Cancellation.byInterrupt(e)) {
+        throw Cancellation.cancelled(video, e);
+      }
       throw new DetectorIOException(null, "cannot write results for " + video, e);
     } finally {
       if (pool != null) {
@@ -202,8 +207,7 @@ final class SegmentedRun {
         }
       }
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new DetectorIOException(null, "interrupted while waiting for segments of " + config.video(), new java.io.InterruptedIOException());
+      throw Cancellation.cancelled(config.video(), e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof RuntimeException r) {

@@ -40,6 +40,7 @@ final class ExecutionDevice {
       return "CPU (no NVIDIA driver found: /proc/driver/nvidia/version is missing)";
     }
     try {
+      OnnxNatives.prepareProvider("onnxruntime_providers_cuda"); // into the native cache, once per version
       options.addCUDA(deviceId);
       return "CUDA device " + deviceId;
     } catch (OrtException | RuntimeException | UnsatisfiedLinkError e) {

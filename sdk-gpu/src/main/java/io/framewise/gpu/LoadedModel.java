@@ -99,6 +99,7 @@ final class LoadedModel {
     }
     synchronized (LoadedModel.class) {
       if (environment == null) {
+        OnnxNatives.prepare(); // from a per-user cache, not copied to the temporary directory by every process
         OrtEnvironment[] made = new OrtEnvironment[1];
         RuntimeException[] failed = new RuntimeException[1];
         Thread t = new Thread(null, () -> {
@@ -126,6 +127,7 @@ final class LoadedModel {
           throw failed[0];
         }
         environment = made[0];
+        OnnxNatives.removeStartFolder();
       }
       return environment;
     }

@@ -52,7 +52,9 @@ import picocli.CommandLine.TypeConversionException;
         "1:any other failure, such as a job that does not fit in --max-heap (the message says what to change)",
         "2:usage error, or an --out that cannot be used (one of the inputs, a directory, ...), refused before any work",
         "3:unreadable or invalid video, or an incomplete result (the JSON says complete:false)",
-        "4:invalid model"})
+        "4:invalid model",
+        "130:stopped by SIGINT (Ctrl-C): the job is cancelled and leaves no partial file",
+        "143:stopped by SIGTERM, likewise"})
 final class DetectCommand extends JobCommand {
 
   @Parameters(index = "0", paramLabel = "VIDEO", description = "The video file (anything FFmpeg reads).")
@@ -142,12 +144,15 @@ final class DetectCommand extends JobCommand {
     long started = System.nanoTime();
     DetectionSummary summary;
     String destination;
-    if (outFile != null) {
-      summary = job.writeJson(outFile);
-      destination = outFile.toString();
-    } else {
-      summary = writeToStdout(job);
-      destination = "stdout";
+    String stopped = video + (outFile != null ? "; " + outFile + " was not written" : "; the JSON on stdout is unterminated");
+    try (SignalStop stop = SignalStop.register(job, stopped, err, this::endProgressLine)) {
+      if (outFile != null) {
+        summary = job.writeJson(outFile);
+        destination = outFile.toString();
+      } else {
+        summary = writeToStdout(job);
+        destination = "stdout";
+      }
     }
     long nanos = System.nanoTime() - started;
     endProgressLine();

@@ -1,6 +1,7 @@
 package io.framewise.samples.cli;
 
 import io.framewise.InvalidOutputException;
+import io.framewise.JobCancelledException;
 import io.framewise.MediaException;
 import io.framewise.ModelException;
 import io.framewise.Printable;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Spec;
  *
  * <p>Exit codes: {@value #OK} success; {@value #USAGE} usage error; {@value #MEDIA} unreadable or
  * invalid video, or an incomplete result; {@value #MODEL} invalid model; {@value #FAILURE} anything
- * else.
+ * else; 130 (SIGINT) or 143 (SIGTERM) when a signal stopped the job ({@link SignalStop}).
  */
 @Command(
     name = "framewise",
@@ -37,7 +38,9 @@ import picocli.CommandLine.Spec;
         "1:any other failure",
         "2:usage error (bad or missing arguments)",
         "3:unreadable or invalid video, or an incomplete result (the JSON says complete:false)",
-        "4:invalid model"})
+        "4:invalid model",
+        "130:stopped by SIGINT (Ctrl-C): the job is cancelled and leaves no partial file",
+        "143:stopped by SIGTERM, likewise"})
 public final class FramewiseCli implements Callable<Integer> {
 
   /** The job finished and its result is complete. */
@@ -50,6 +53,8 @@ public final class FramewiseCli implements Callable<Integer> {
   public static final int MEDIA = 3;
   /** The model cannot be used. */
   public static final int MODEL = 4;
+  /** The job was cancelled: stopped by SIGINT (128 + 2). SIGTERM ends the process with 143 (128 + 15). */
+  public static final int INTERRUPTED = 130;
 
   @Spec CommandSpec spec;
 
@@ -59,6 +64,7 @@ public final class FramewiseCli implements Callable<Integer> {
    * @param args the command line
    */
   public static void main(String[] args) {
+    SignalStop.install();
     System.exit(run(System.out, System.err, args));
   }
 
@@ -107,6 +113,9 @@ public final class FramewiseCli implements Callable<Integer> {
     if (e instanceof ModelException) {
       return MODEL;
     }
+    if (e instanceof JobCancelledException) {
+      return SignalStop.exitStatus();
+    }
     if (e instanceof CommandLine.ParameterException || e instanceof InvalidOutputException) {
       return USAGE; // an --out that is an input, a directory, ...: refused before any work
     }
@@ -129,6 +138,13 @@ public final class FramewiseCli implements Callable<Integer> {
     PrintWriter err = cmd.getErr();
     if (cmd.getCommand() instanceof Streams s) {
       s.endProgressLine();
+    }
+    if (e instanceof JobCancelledException && SignalStop.stopping()) {
+      if (SignalStop.signalled()) {
+        err.println(SignalStop.line()); // else the shutdown hook prints it
+        err.flush();
+      }
+      return exitCode(e);
     }
     boolean verbose = cmd.getCommand() instanceof Streams s && s.verbose();
     String line = oneLine(e);
