@@ -51,6 +51,12 @@ public final class HostileMedia {
     CORRUPT,
     /** An {@code UnsupportedMediaException} with the case's code; CLI exit 3. */
     UNSUPPORTED,
+    /**
+     * A file that names other files or addresses: any {@code MediaException} with one of the case's
+     * codes (FW-102 "not a readable media file" before issue 8 §1's input-safety change, FW-110 after);
+     * nothing named inside it is opened; CLI exit 3.
+     */
+    REFUSED,
     /** The job finishes complete with exactly {@link Case#frames()} frames, ids 0..n-1; CLI exit 0. */
     DECODES,
     /** The job finishes but says it is incomplete ({@code summary.complete: false}); CLI exit 3. */
@@ -76,7 +82,7 @@ public final class HostileMedia {
    *
    * @param name short unique id (also the test's display name)
    * @param outcome what Framewise must do
-   * @param code the {@code FW-xxx} code for {@link Outcome#CORRUPT}/{@link Outcome#UNSUPPORTED}, else null
+   * @param code the {@code FW-xxx} code for a failure (alternatives separated by {@code |}), else null
    * @param problem a fragment the error message must contain (says what is wrong), alternatives separated
    *     by {@code |}; else null
    * @param frames the frame count for {@link Outcome#DECODES}, else 0
@@ -204,35 +210,37 @@ public final class HostileMedia {
     c.add(decodes("ffv1-2x2", FRAMES,
         (d, p) -> write(BASE, d.resolve("two.mkv"), "ffv1", org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV444P, null, 2, 2)));
     // --- files that point elsewhere: nothing may connect, nothing else may be read
+    String refused = "FW-102|FW-110";
+    String refusal = notMedia + "|named inside it";
     String hls = "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\n";
-    c.add(fails("hls-http-segment", Outcome.CORRUPT, "FW-102", notMedia,
+    c.add(fails("hls-http-segment", Outcome.REFUSED, refused, refusal,
         (d, p) -> Files.writeString(d.resolve("remote.m3u8"), hls + "http://127.0.0.1:" + p + "/seg.ts\n#EXT-X-ENDLIST\n")));
-    c.add(fails("hls-http-mp4-segment", Outcome.CORRUPT, "FW-102", notMedia,
+    c.add(fails("hls-http-mp4-segment", Outcome.REFUSED, refused, refusal,
         (d, p) -> Files.writeString(d.resolve("remote-mp4.m3u8"), hls + "http://127.0.0.1:" + p + "/seg.mp4\n#EXT-X-ENDLIST\n")));
-    c.add(fails("hls-tcp-segment", Outcome.CORRUPT, "FW-102", notMedia,
+    c.add(fails("hls-tcp-segment", Outcome.REFUSED, refused, refusal,
         (d, p) -> Files.writeString(d.resolve("tcp.m3u8"), hls + "tcp://127.0.0.1:" + p + "\n#EXT-X-ENDLIST\n")));
-    c.add(fails("hls-http-key", Outcome.CORRUPT, "FW-102", notMedia, (d, p) -> {
+    c.add(fails("hls-http-key", Outcome.REFUSED, refused, refusal, (d, p) -> {
       BASE.write(d.resolve("seg.mp4"));
       return Files.writeString(d.resolve("key.m3u8"), "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXT-X-KEY:METHOD=AES-128,URI=\"http://127.0.0.1:" + p
           + "/key\"\n#EXTINF:10,\nseg.mp4\n#EXT-X-ENDLIST\n");
     }));
-    c.add(fails("hls-http-variant", Outcome.CORRUPT, "FW-102", notMedia,
+    c.add(fails("hls-http-variant", Outcome.REFUSED, refused, refusal,
         (d, p) -> Files.writeString(d.resolve("master.m3u8"), "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nhttp://127.0.0.1:" + p + "/v.m3u8\n")));
-    c.add(fails("ffconcat-http", Outcome.CORRUPT, "FW-102", notMedia,
+    c.add(fails("ffconcat-http", Outcome.REFUSED, refused, refusal,
         (d, p) -> Files.writeString(d.resolve("list.ffconcat"), "ffconcat version 1.0\nfile 'http://127.0.0.1:" + p + "/a.mp4'\n")));
-    c.add(fails("ffconcat-absolute-path", Outcome.CORRUPT, "FW-102", notMedia, (d, p) -> {
+    c.add(fails("ffconcat-absolute-path", Outcome.REFUSED, refused, refusal, (d, p) -> {
       Path other = BASE.write(Files.createDirectories(d.resolve("elsewhere")).resolve("other.mp4"));
       return Files.writeString(d.resolve("abs.ffconcat"), "ffconcat version 1.0\nfile '" + other + "'\n");
     }));
-    c.add(fails("ffconcat-concat-protocol", Outcome.CORRUPT, "FW-102", notMedia, (d, p) -> {
+    c.add(fails("ffconcat-concat-protocol", Outcome.REFUSED, refused, refusal, (d, p) -> {
       BASE.write(d.resolve("other.mp4"));
       return Files.writeString(d.resolve("proto.ffconcat"), "ffconcat version 1.0\nfile 'concat:other.mp4|other.mp4'\n");
     }));
-    c.add(fails("ffconcat-subfile-protocol", Outcome.CORRUPT, "FW-102", notMedia, (d, p) -> {
+    c.add(fails("ffconcat-subfile-protocol", Outcome.REFUSED, refused, refusal, (d, p) -> {
       BASE.write(d.resolve("other.mp4"));
       return Files.writeString(d.resolve("sub.ffconcat"), "ffconcat version 1.0\nfile 'subfile,,start,0,end,0,,:other.mp4'\n");
     }));
-    c.add(fails("sdp-rtp", Outcome.CORRUPT, "FW-102", notMedia, (d, p) -> Files.writeString(d.resolve("stream.sdp"),
+    c.add(fails("sdp-rtp", Outcome.REFUSED, refused, refusal, (d, p) -> Files.writeString(d.resolve("stream.sdp"),
         "v=0\no=- 0 0 IN IP4 127.0.0.1\ns=x\nc=IN IP4 127.0.0.1\nt=0 0\nm=video " + p + " RTP/AVP 96\na=rtpmap:96 H264/90000\n")));
     return List.copyOf(c);
   }
