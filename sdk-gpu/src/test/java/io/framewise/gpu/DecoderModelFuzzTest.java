@@ -55,7 +55,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DecoderModelFuzzTest {
 
   private static final long DEFAULT_SEED = 0x5EED_F00DL;
-  private static final Duration PER_INPUT = Duration.ofSeconds(Long.getLong("framewise.fuzz.inputSeconds", 30));
+  private static final Duration PER_INPUT = Duration.ofSeconds(Long.getLong("framewise.fuzz.inputSeconds", 15));
   /** Every MODEL_EVERY-th case mutates a model; the others a video. */
   private static final int MODEL_EVERY = 5;
   private static final int MAX_REPORTED = 25;

@@ -52,6 +52,52 @@ class HostileFilesCliTest {
     return HostileMedia.cases().stream();
   }
 
+  /** Hostile model and labels files: exit 4, one line naming the file, no output. */
+  static Stream<String[]> modelCases() {
+    return Stream.of(
+        new String[] {"model", "empty.onnx", "", "FW-201"},
+        new String[] {"model", "noise.onnx", "random", "FW-201"},
+        new String[] {"model", "notes.onnx", "text", "FW-201"},
+        new String[] {"model", "cut.onnx", "truncated", "FW-201"},
+        new String[] {"model", "absent.onnx", "missing", "FW-200"},
+        new String[] {"model", "pipe.onnx", "fifo", "FW-200"},
+        new String[] {"labels", "empty.names", "", "FW-203"},
+        new String[] {"labels", "binary.names", "random", "FW-203"},
+        new String[] {"labels", "pipe.names", "fifo", "FW-203"});
+  }
+
+  @ParameterizedTest(name = "[{index}] {0} {1}")
+  @MethodSource("modelCases")
+  void hostileModelOrLabels(String kind, String name, String content, String code) throws Exception {
+    Path dir = Files.createDirectory(root.resolve("model-" + name));
+    Path file = dir.resolve(name);
+    switch (content) {
+      case "" -> Files.createFile(file);
+      case "random" -> Files.write(file, HostileMedia.noise(8192, 3));
+      case "text" -> Files.writeString(file, "not a model\n");
+      case "truncated" -> {
+        byte[] whole = Files.readAllBytes(model);
+        Files.write(file, Arrays.copyOf(whole, whole.length / 2));
+      }
+      case "fifo" -> HostileMedia.fifo(file);
+      default -> { } // missing
+    }
+    Path video = HostileMedia.BASE.write(dir.resolve("clip.mp4"));
+    Path out = dir.resolve("result.json");
+    CliRun r = assertTimeoutPreemptively(LIMIT, () -> kind.equals("model")
+        ? CliRun.of("detect", video.toString(), "--model", file.toString(), "--out", out.toString())
+        : CliRun.of("detect", video.toString(), "--model", model.toString(), "--labels", file.toString(), "--out", out.toString()));
+    assertThat(r.exitCode()).as(r.err()).isEqualTo(4);
+    List<String> errors = Arrays.stream(r.errLines()).filter(l -> l.startsWith("framewise: ")).toList();
+    assertThat(errors).as(r.err()).hasSize(1);
+    assertThat(errors.get(0)).contains(name).contains("(" + code + ")");
+    assertThat(out).doesNotExist();
+    try (Stream<Path> left = Files.list(dir)) {
+      assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".part") || n.endsWith(".json"));
+    }
+    assertThat(watch.accepts()).isZero();
+  }
+
   @ParameterizedTest(name = "[{index}] {0}")
   @MethodSource("cases")
   void hostileInput(HostileMedia.Case c) throws Exception {
