@@ -182,8 +182,19 @@ class DecoderModelFuzzTest {
     if (!whole.sameAs(chunked)) {
       String worst = whole.json != null && chunked.json != null && whole.complete() != chunked.complete()
           ? (chunked.complete() ? " (chunked says complete, unchunked does not)" : " (unchunked says complete, chunked does not)") : whole.json != null && chunked.json != null ? " (JSON differs)" : " (outcome differs)";
-      problem.accept("chunked/unchunked disagree" + worst + ": unchunked " + whole + ", chunked " + chunked);
+      problem.accept("chunked/unchunked disagree" + worst + ": unchunked " + whole + ", chunked " + chunked
+          + (whole.json != null && chunked.json != null ? "; first difference: " + firstDifference(whole.json, chunked.json) : ""));
     }
+  }
+
+  /** Where two JSON documents first differ, with some context from each. */
+  private static String firstDifference(byte[] a, byte[] b) {
+    int i = Arrays.mismatch(a, b);
+    String x = new String(a, StandardCharsets.UTF_8);
+    String y = new String(b, StandardCharsets.UTF_8);
+    int from = Math.max(0, i - 60);
+    return "unchunked ..." + x.substring(Math.min(from, x.length()), Math.min(x.length(), i + 60)) + "... chunked ..."
+        + y.substring(Math.min(from, y.length()), Math.min(y.length(), i + 60)) + "...";
   }
 
   /** One job with a mutated model on a short valid video: success or a typed error. */
