@@ -13,10 +13,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,6 +28,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -97,7 +102,7 @@ class DecoderModelFuzzTest {
     Path failures = Files.createDirectories(work.resolve("failures"));
     long deadline = started + TimeUnit.SECONDS.toNanos(seconds);
     List<String> problems = new ArrayList<>();
-    java.util.Map<String, List<Long>> kinds = new java.util.TreeMap<>();
+    Map<String, List<Long>> kinds = new TreeMap<>();
     int[] counts = new int[2];
     ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "fuzz-runner");
@@ -127,7 +132,7 @@ class DecoderModelFuzzTest {
           f.get(PER_INPUT.toSeconds() * (isModel ? 1 : 2), TimeUnit.SECONDS);
         } catch (TimeoutException e) {
           f.cancel(true);
-          Files.copy(input, failures.resolve(input.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+          Files.copy(input, failures.resolve(input.getFileName()), StandardCopyOption.REPLACE_EXISTING);
           problems.add(label + ": HANG, still running after " + PER_INPUT.toSeconds() * (isModel ? 1 : 2) + " s");
           break;
         } catch (ExecutionException e) {
@@ -135,7 +140,7 @@ class DecoderModelFuzzTest {
         }
         counts[isModel ? 1 : 0]++;
         if (!found.isEmpty()) {
-          Files.copy(input, failures.resolve(input.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+          Files.copy(input, failures.resolve(input.getFileName()), StandardCopyOption.REPLACE_EXISTING);
           if (problems.size() < MAX_REPORTED) {
             problems.add(label + ": " + String.join("; ", found));
           }
@@ -203,7 +208,7 @@ class DecoderModelFuzzTest {
     o.untyped().ifPresent(t -> problem.accept("untyped " + t));
   }
 
-  private static Outcome run(java.util.function.Supplier<DetectionJob> job) {
+  private static Outcome run(Supplier<DetectionJob> job) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
       job.get().writeJson(out);
@@ -219,12 +224,12 @@ class DecoderModelFuzzTest {
   /** A job's result: the JSON, or what it threw. */
   private record Outcome(byte[] json, Throwable error) {
 
-    java.util.Optional<String> untyped() {
+    Optional<String> untyped() {
       if (error == null || error instanceof VideoDetectorException) {
-        return java.util.Optional.empty();
+        return Optional.empty();
       }
       StackTraceElement[] st = error.getStackTrace();
-      return java.util.Optional.of(error + (st.length > 0 ? " at " + st[0] : ""));
+      return Optional.of(error + (st.length > 0 ? " at " + st[0] : ""));
     }
 
     boolean complete() {

@@ -1,6 +1,12 @@
 package io.framewise.testkit;
 
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_GRAY8;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_RGB24;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P10LE;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV444P;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUVJ444P;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -135,7 +141,7 @@ public final class HostileMedia {
     }
     for (int pct : new int[] {40, 70, 90}) {
       c.add(incomplete("truncated-faststart-mp4-" + pct + "pct",
-          (d, p) -> cut(write(LONG, d.resolve("whole.mp4"), "mpeg4", org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P, "faststart"),
+          (d, p) -> cut(write(LONG, d.resolve("whole.mp4"), "mpeg4", AV_PIX_FMT_YUV420P, "faststart"),
               d.resolve("fast-cut" + pct + ".mp4"), pct)));
     }
     for (int pct : new int[] {40, 70, 90}) {
@@ -197,18 +203,18 @@ public final class HostileMedia {
       putLe32(b, at + 8, 60000);
     })));
     // --- odd pixel formats and sizes
-    c.add(decodes("ffv1-yuv444p", FRAMES, (d, p) -> write(BASE, d.resolve("yuv444p.mkv"), "ffv1", org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV444P, null)));
-    c.add(decodes("ffv1-gray", FRAMES, (d, p) -> write(BASE, d.resolve("gray.mkv"), "ffv1", org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_GRAY8, null)));
+    c.add(decodes("ffv1-yuv444p", FRAMES, (d, p) -> write(BASE, d.resolve("yuv444p.mkv"), "ffv1", AV_PIX_FMT_YUV444P, null)));
+    c.add(decodes("ffv1-gray", FRAMES, (d, p) -> write(BASE, d.resolve("gray.mkv"), "ffv1", AV_PIX_FMT_GRAY8, null)));
     c.add(decodes("ffv1-yuv420p10le", FRAMES,
-        (d, p) -> write(BASE, d.resolve("yuv420p10.mkv"), "ffv1", org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P10LE, null)));
-    c.add(decodes("png-codec-rgb24", FRAMES, (d, p) -> write(BASE, d.resolve("rgb24.mkv"), "png", org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_RGB24, null)));
-    c.add(decodes("mjpeg-yuvj444p", FRAMES, (d, p) -> write(BASE, d.resolve("mjpeg.avi"), "mjpeg", org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUVJ444P, null)));
+        (d, p) -> write(BASE, d.resolve("yuv420p10.mkv"), "ffv1", AV_PIX_FMT_YUV420P10LE, null)));
+    c.add(decodes("png-codec-rgb24", FRAMES, (d, p) -> write(BASE, d.resolve("rgb24.mkv"), "png", AV_PIX_FMT_RGB24, null)));
+    c.add(decodes("mjpeg-yuvj444p", FRAMES, (d, p) -> write(BASE, d.resolve("mjpeg.avi"), "mjpeg", AV_PIX_FMT_YUVJ444P, null)));
     c.add(decodes("ffv1-odd-size-133x67", FRAMES,
-        (d, p) -> write(BASE, d.resolve("odd.mkv"), "ffv1", org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV444P, null, 133, 67)));
+        (d, p) -> write(BASE, d.resolve("odd.mkv"), "ffv1", AV_PIX_FMT_YUV444P, null, 133, 67)));
     c.add(decodes("h264-16x16", FRAMES,
-        (d, p) -> write(BASE, d.resolve("tiny.mp4"), "libopenh264", org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P, null, 16, 16)));
+        (d, p) -> write(BASE, d.resolve("tiny.mp4"), "libopenh264", AV_PIX_FMT_YUV420P, null, 16, 16)));
     c.add(decodes("ffv1-2x2", FRAMES,
-        (d, p) -> write(BASE, d.resolve("two.mkv"), "ffv1", org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV444P, null, 2, 2)));
+        (d, p) -> write(BASE, d.resolve("two.mkv"), "ffv1", AV_PIX_FMT_YUV444P, null, 2, 2)));
     // --- files that point elsewhere: nothing may connect, nothing else may be read
     String refused = "FW-102|FW-110";
     String refusal = notMedia + "|named inside it";
