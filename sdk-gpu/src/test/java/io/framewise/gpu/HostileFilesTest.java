@@ -27,7 +27,6 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -126,9 +125,8 @@ class HostileFilesTest {
     assertThat(watch.accepts()).as("connections to 127.0.0.1:%d", watch.port()).isZero();
   }
 
-  /** Issue 8 §1: a playlist in a local file reads another local file. Enable with the input-safety fix. */
+  /** Issue 8 §1: a playlist in a local file reads another local file. Refused since the input-safety fix (FW-110). */
   @Test
-  @Disabled("issue 8 §1: a local HLS playlist naming a sibling file is followed today (12 frames of another file)")
   void hlsPlaylistNamingALocalFile_readsNothingElse() throws IOException {
     Path dir = Files.createDirectory(root.resolve("hls-local"));
     HostileMedia.BASE.write(dir.resolve("secret.mp4"));
@@ -136,9 +134,8 @@ class HostileFilesTest {
     readsNothingElse(playlist);
   }
 
-  /** Issue 8 §1: a concat script in a local file reads another local file. Enable with the input-safety fix. */
+  /** Issue 8 §1: a concat script in a local file reads another local file. Refused since the input-safety fix (FW-110). */
   @Test
-  @Disabled("issue 8 §1: a local ffconcat script naming a sibling file is followed today")
   void concatScriptNamingALocalFile_readsNothingElse() throws IOException {
     Path dir = Files.createDirectory(root.resolve("concat-local"));
     HostileMedia.BASE.write(dir.resolve("secret.mp4"));
@@ -147,7 +144,6 @@ class HostileFilesTest {
 
   /** Issue 8 §1: a file name with {@code %03d} is read as an image-sequence pattern. */
   @Test
-  @Disabled("issue 8 §1: 'seq%03d.png' is read as the pattern (seq001.png, seq002.png), not as the file of that name")
   void imageSequencePatternInAName_readsThatFileOnly() throws IOException {
     Path dir = Files.createDirectory(root.resolve("pattern"));
     HostileMedia.image(dir.resolve("seq001.png"), "png");
