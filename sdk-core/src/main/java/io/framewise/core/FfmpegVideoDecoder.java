@@ -310,9 +310,15 @@ final class FfmpegVideoDecoder implements VideoDecoder {
                 ? stream.duration() * 1000.0 * stream.time_base().num() / stream.time_base().den()
                 : 0;
         long declared = Math.max(0, stream.nb_frames());
+        if (declared > Files.size(path)) {
+          declared = 0; // a header figure no file of this size can hold (each frame takes at least a byte): not a count
+        }
         VideoInfo info = new VideoInfo(String.valueOf(path.getFileName()), par.width(), par.height(), frameRate, codecName,
             durationMs, declared);
         return new Container(path, format, index, info);
+      } catch (IOException e) {
+        avformat_close_input(format);
+        throw new CorruptMediaException("FW-100", path, "cannot read the file size: " + e.getMessage(), e);
       } catch (RuntimeException e) {
         avformat_close_input(format);
         throw e;
