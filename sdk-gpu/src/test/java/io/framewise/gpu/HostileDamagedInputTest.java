@@ -202,6 +202,25 @@ class HostileDamagedInputTest {
   }
 
   @Test
+  void realClip_corruptedPacketsInItsMiddle_sameJsonChunkedOrNot() throws Exception {
+    Path clipFile = TestData.file("videos/one-by-one-person-detection.mp4");
+    byte[] bytes = Files.readAllBytes(clipFile);
+    // bytes flipped across a stretch in the middle of the media data: the MP4 still delivers every packet
+    Random random = new Random(8);
+    int from = bytes.length * 2 / 5;
+    for (int k = 0; k < 60; k++) {
+      bytes[from + random.nextInt(bytes.length / 10)] ^= (byte) (1 + random.nextInt(255));
+    }
+    Path broken = Files.write(dir.resolve("real-broken.mp4"), bytes);
+    Result plain = run(broken, j -> j);
+    assertThat(plain.failure).isNull();
+    JsonNode doc = JSON.readTree(plain.json);
+    assertThat(doc.at("/summary/framesDecoded").asLong()).isEqualTo(1394); // every packet accounted for
+    Result chunked = run(broken, j -> j.chunkSize(Duration.ofSeconds(10)));
+    assertThat(chunked.json).as(chunked.describe(plain)).isEqualTo(plain.json);
+  }
+
+  @Test
   void concatenatedMpegTs_timestampDiscontinuity_everyFrameGetsItsId_noInventedFailure() throws Exception {
     SyntheticVideo v = SyntheticVideo.builder().size(128, 96).objectSize(32).frames(30).frameRate(10).gopSize(10)
         .codec("libopenh264").build();
