@@ -175,7 +175,7 @@ public final class DefaultDetectionEngine implements DetectionEngine {
     double seconds = (System.nanoTime() - startedNanos) / 1e9;
     LOG.info("{}: {} frames, {} detections in {} s ({} fps){}", video.getFileName(), summary.framesProcessed(), summary.detections(),
         String.format("%.1f", seconds), String.format("%.1f", summary.framesDecoded() / Math.max(seconds, 1e-9)),
-        summary.complete() ? "" : ", INCOMPLETE: " + summary.framesFailed() + " frame(s) failed");
+        summary.complete() ? "" : ", INCOMPLETE: " + summary.framesFailed() + " frame(s) failed, " + summary.errors().size() + " error(s)");
   }
 
   static ModelException inferenceFailed(JobConfig config, long frameId, IOException e) {

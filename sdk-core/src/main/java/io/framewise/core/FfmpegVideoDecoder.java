@@ -1,6 +1,7 @@
 package io.framewise.core;
 
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_FLAG_COPY_OPAQUE;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_EF_EXPLODE;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_flush_buffers;
@@ -166,7 +167,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
     Container c = Container.open(path);
     AVCodecContext codec = null;
     try {
-      codec = openCodec(c, 0);
+      codec = openCodec(c, 0, segment != null);
       return new FfmpegVideoDecoder(c, codec, segment, basePts, keyframesOnly);
     } catch (RuntimeException e) {
       if (codec != null) {
@@ -180,9 +181,12 @@ final class FfmpegVideoDecoder implements VideoDecoder {
   /**
    * Opens a decoder for the container's video stream with {@code threads} threads (0 = one per core):
    * frame and slice threading. With frame threading a decode error surfaces frames later, detached from
-   * its packet; failed frames are found by their pts instead (see failBefore).
+   * its packet; failed frames are found by their pts instead (see failBefore). A segment's decoder
+   * ({@code strict}) stops at bitstream errors instead of concealing them ({@code AV_EF_EXPLODE}): damage
+   * then shows as a failed frame or an error whatever thread decoded it, and the engine decodes the
+   * stream whole from that segment on, where the unchunked run's (concealing) decoding defines the output.
    */
-  private static AVCodecContext openCodec(Container c, int threads) {
+  private static AVCodecContext openCodec(Container c, int threads, boolean strict) {
     Path path = c.path;
     AVCodecParameters par = c.stream.codecpar();
     String codecName = c.info.codec();
@@ -198,6 +202,9 @@ final class FfmpegVideoDecoder implements VideoDecoder {
       codec.pkt_timebase(c.stream.time_base());
       codec.thread_count(Math.max(0, threads));
       codec.flags(codec.flags() | AV_CODEC_FLAG_COPY_OPAQUE); // each frame names its packet (see output)
+      if (strict) {
+        codec.err_recognition(codec.err_recognition() | AV_EF_EXPLODE);
+      }
       int ret = avcodec_open2(codec, decoder, (AVDictionary) null);
       if (ret < 0) {
         throw new UnsupportedMediaException("FW-104", path, "cannot open the '" + codecName + "' decoder: " + errorText(ret), null);
@@ -222,7 +229,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
     if (started || closed) {
       return false;
     }
-    AVCodecContext replacement = openCodec(c, threads);
+    AVCodecContext replacement = openCodec(c, threads, segment != null);
     avcodec_free_context(codec);
     codec = replacement;
     return true;
@@ -438,6 +445,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
     }
     if (ret != AVERROR_EAGAIN()) {
       lastError = errorText(ret);
+      decoderLogged("decoding error " + lastError);
       if (!tracking) { // no presentation times to find the failed frame by: report it now
         reports.add(new FrameDecodeException("frame failed to decode: " + lastError, ptsMicros(lastPtsTb), 1, null));
       }
@@ -528,6 +536,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
       }
       if (ret < 0 && ret != AVERROR_EAGAIN()) {
         lastError = errorText(ret);
+        decoderLogged("decoding error " + lastError);
         if (ours && !tracked) {
           reports.add(new FrameDecodeException("frame failed to decode: " + lastError, ptsMicros(lastPtsTb), 1, null));
         }
