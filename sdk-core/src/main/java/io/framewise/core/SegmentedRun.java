@@ -231,7 +231,11 @@ final class SegmentedRun {
     }
   }
 
-  /** A decoder that passes over the frames before {@code fromId} (and their failures) without returning them. */
+  /**
+   * A decoder that passes over the frames before {@code fromId} without returning them. Failures are
+   * passed on wherever they are: the segments before {@code fromId} were clean, so a failure there
+   * would be one the unchunked run reports too.
+   */
   private static final class From implements VideoDecoder {
     private final VideoDecoder d;
     private final long fromId;
