@@ -16,9 +16,25 @@ import java.util.Objects;
  * @param basePts the earliest presentation time in the stream, in stream time base units: {@code ptsMs}
  *     is measured from it
  * @param segments the segments, in frame order, covering every frame exactly once
+ * @param damaged the demux pass met damage (a read error, data the demuxer skipped, a corrupt packet)
+ *     or timestamps that do not run forward (decode times that go back, repeated key frame times): its
+ *     counts and segment bounds cannot be trusted to match what a decoder outputs, so the engine decodes
+ *     such a stream whole, as an unchunked run does (since 0.2)
  * @since 0.1
  */
-public record VideoIndex(VideoInfo info, long totalFrames, long basePts, List<Segment> segments) {
+public record VideoIndex(VideoInfo info, long totalFrames, long basePts, List<Segment> segments, boolean damaged) {
+
+  /**
+   * An index of an undamaged stream.
+   *
+   * @param info the video
+   * @param totalFrames frames in the stream
+   * @param basePts the earliest presentation time
+   * @param segments the segments
+   */
+  public VideoIndex(VideoInfo info, long totalFrames, long basePts, List<Segment> segments) {
+    this(info, totalFrames, basePts, segments, false);
+  }
 
   /** Copies the segment list and checks that segments tile the frames. */
   public VideoIndex {

@@ -103,18 +103,7 @@ public final class DefaultDetectionEngine implements DetectionEngine {
       long decoded = drained.decoded();
       long failedFrames = drained.failed();
       tracker.finished(decoded + failedFrames);
-      if (decoded == 0) {
-        throw new CorruptMediaException("FW-105", video,
-            failedFrames > 0 || !errors.isEmpty() ? "no frame could be decoded (" + failedFrames + " failed)" : "the video stream has no frames", null);
-      }
-      if (info.declaredFrames() > decoded + failedFrames) {
-        long missing = info.declaredFrames() - decoded - failedFrames;
-        failedFrames += missing;
-        errors.add("FW-106", "the stream holds " + (decoded + failedFrames - missing) + " frame(s) but the container declares "
-            + info.declaredFrames() + ": the file is probably truncated or damaged", null, null);
-      }
-      DetectionSummary summary = new DetectionSummary(decoded + failedFrames, processor.processed(), failedFrames,
-          processor.detections(), failedFrames == 0 && errors.isEmpty(), errors.snapshot());
+      DetectionSummary summary = summarize(video, info, decoded, failedFrames, processor.processed(), processor.detections(), errors);
       writer.end(summary);
       logSummary(video, summary, started);
       return summary;
@@ -128,6 +117,30 @@ public final class DefaultDetectionEngine implements DetectionEngine {
         pool.close();
       }
     }
+  }
+
+  /**
+   * The summary of a job from what was read: {@code framesFailed} counts only frames that failed to
+   * decode. Header figures (the frame count a container declares) drive a truncation check
+   * ({@code FW-106}, stated as such) but never add failed frames.
+   *
+   * @throws CorruptMediaException (FW-105) when no frame at all decoded
+   */
+  static DetectionSummary summarize(Path video, VideoInfo info, long decoded, long failed, long processed, long detections,
+      ErrorLog errors) {
+    if (decoded == 0) {
+      String why = failed > 0 ? "no frame could be decoded (" + failed + " frame(s) failed)" : "the video stream has no frames";
+      if (failed == 0 && info.declaredFrames() > 0) {
+        why += " (the container declares " + info.declaredFrames() + ")";
+      }
+      throw new CorruptMediaException("FW-105", video, why, null);
+    }
+    if (info.declaredFrames() > decoded + failed) {
+      errors.add("FW-106", "the stream holds " + (decoded + failed) + " frame(s) but the container declares " + info.declaredFrames()
+          + ": the file is probably truncated or damaged (a check against the header; no frame is counted as failed for it)",
+          null, null);
+    }
+    return new DetectionSummary(decoded + failed, processed, failed, detections, failed == 0 && errors.isEmpty(), errors.snapshot());
   }
 
   /** Opens {@code n} adapters for {@code n} concurrent workers (sharing the loaded model); closes them all if one fails. */
@@ -171,7 +184,7 @@ public final class DefaultDetectionEngine implements DetectionEngine {
     double seconds = (System.nanoTime() - startedNanos) / 1e9;
     LOG.info("{}: {} frames, {} detections in {} s ({} fps){}", video.getFileName(), summary.framesProcessed(), summary.detections(),
         String.format("%.1f", seconds), String.format("%.1f", summary.framesDecoded() / Math.max(seconds, 1e-9)),
-        summary.complete() ? "" : ", INCOMPLETE: " + summary.framesFailed() + " frame(s) failed");
+        summary.complete() ? "" : ", INCOMPLETE: " + summary.framesFailed() + " frame(s) failed, " + summary.errors().size() + " error(s)");
   }
 
   static ModelException inferenceFailed(JobConfig config, long frameId, IOException e) {

@@ -1,5 +1,6 @@
 package io.framewise.core;
 
+import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_CORRUPT;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_DISCARD;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
@@ -45,14 +46,30 @@ final class FfmpegIndexer {
     int gops = 0;
     long frames = 0;
     long minPts = Long.MAX_VALUE;
+    long maxPts = Long.MIN_VALUE;
     boolean ptsMissing = false;
+    String damage = null; // why the stream cannot be split safely, or null
+    long lastDts = AV_NOPTS_VALUE;
     AVPacket pkt = av_packet_alloc();
     try {
       while (true) {
-        int ret = av_read_frame(c.format, pkt);
+        int ret;
+        FfmpegLog.reading(c::logged);
+        try {
+          ret = av_read_frame(c.format, pkt);
+        } finally {
+          FfmpegLog.endReading();
+        }
+        String logged = c.takeDemuxError();
+        if (damage == null && logged != null) {
+          damage = "the demuxer skipped damaged data: " + logged;
+        }
         if (ret < 0) {
           if (ret != AVERROR_EOF) {
             LOG.warn("{}: index pass stopped at a read error: {}", path, FfmpegVideoDecoder.errorText(ret));
+            if (damage == null) {
+              damage = "read error: " + FfmpegVideoDecoder.errorText(ret);
+            }
           }
           break;
         }
@@ -60,12 +77,25 @@ final class FfmpegIndexer {
           if (pkt.stream_index() != c.streamIndex || (pkt.flags() & AV_PKT_FLAG_DISCARD) != 0) {
             continue;
           }
+          if (damage == null && (pkt.flags() & AV_PKT_FLAG_CORRUPT) != 0) {
+            damage = "a packet is flagged corrupt";
+          }
+          long dts = pkt.dts(); // absent where the container stores only presentation times (Matroska with B-frames)
+          if (dts != AV_NOPTS_VALUE) {
+            if (damage == null && lastDts != AV_NOPTS_VALUE && dts < lastDts) {
+              damage = "decode times go back (" + lastDts + " then " + dts + ")";
+            }
+            lastDts = dts;
+          }
           long pts = pkt.pts();
           if (pts == AV_NOPTS_VALUE) {
             ptsMissing = true;
             pts = pkt.dts();
           }
           boolean key = (pkt.flags() & AV_PKT_FLAG_KEY) != 0;
+          if (key && pts != AV_NOPTS_VALUE && gops > 0 && pts <= kfPts[gops - 1] && damage == null) {
+            damage = "key frame times do not run forward";
+          }
           if (key && pts != AV_NOPTS_VALUE && (gops == 0 || pts > kfPts[gops - 1])) {
             if (gops == kfPts.length) {
               int n = gops * 2;
@@ -80,6 +110,7 @@ final class FfmpegIndexer {
           }
           if (pts != AV_NOPTS_VALUE) {
             minPts = Math.min(minPts, pts);
+            maxPts = Math.max(maxPts, pts);
           }
           frames++;
           if (gops > 0) {
@@ -99,9 +130,17 @@ final class FfmpegIndexer {
       throw new CorruptMediaException("FW-105", path, "the video stream has no frames", null);
     }
     long base = minPts == Long.MAX_VALUE ? 0 : minPts;
+    if (damage == null) {
+      damage = shortOfHeader(c, frames, minPts, maxPts);
+    }
     List<VideoIndex.Segment> segments = new ArrayList<>();
-    if (ptsMissing || gops == 0) {
-      LOG.info("{}: {} — one segment", path, gops == 0 ? "no key frames found" : "packets without presentation times");
+    if (damage != null) {
+      LOG.info("{}: {}: decoded whole, not in segments", path, damage);
+    }
+    if (ptsMissing || gops == 0 || damage != null) {
+      if (damage == null) {
+        LOG.info("{}: {} — one segment", path, gops == 0 ? "no key frames found" : "packets without presentation times");
+      }
       segments.add(new VideoIndex.Segment(0, 0, frames, Long.MIN_VALUE, Long.MAX_VALUE, Long.MIN_VALUE, Arrays.stream(gopBytes, 0, gops).sum(),
           new int[] {(int) Math.min(Integer.MAX_VALUE, frames)}));
     } else {
@@ -136,7 +175,28 @@ final class FfmpegIndexer {
     }
     LOG.debug("{}: indexed {} frames, {} key frames, {} segment(s) in {} ms", path, frames, gops, segments.size(),
         (System.nanoTime() - started) / 1_000_000);
-    return new VideoIndex(c.info, frames, base, segments);
+    return new VideoIndex(c.info, frames, base, segments, damage != null);
+  }
+
+  /**
+   * Whether the stream holds fewer frames, or ends earlier, than its header says (a truncated file):
+   * such a stream is decoded whole, where the decoder's own truncation check runs. More sensitive than
+   * that check (one frame's time instead of two), so every stream that check would flag is decoded whole.
+   */
+  private static String shortOfHeader(FfmpegVideoDecoder.Container c, long frames, long minPts, long maxPts) {
+    long declared = c.info.declaredFrames();
+    if (declared > 0) {
+      return frames < declared ? "the container declares " + declared + " frames, the stream holds " + frames : null;
+    }
+    if (c.videoDurationMs <= 0 || c.info.frameRate() <= 0 || maxPts == Long.MIN_VALUE) {
+      return null;
+    }
+    AVRational tb = c.timeBase;
+    double frameMs = 1000 / c.info.frameRate();
+    double relMs = (maxPts - minPts) * 1000.0 * tb.num() / tb.den();
+    double absMs = maxPts * 1000.0 * tb.num() / tb.den();
+    double shortBy = c.videoDurationMs - (Math.max(relMs, absMs) + frameMs);
+    return shortBy > frameMs ? "the stream ends " + Math.round(shortBy) + " ms before the duration the container declares" : null;
   }
 
   /** The group whose key frame is the last at or before {@code pts} (group 0 for earlier frames). */

@@ -1,5 +1,7 @@
 package io.framewise.core;
 
+import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_FLAG_COPY_OPAQUE;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_EF_EXPLODE;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_flush_buffers;
@@ -20,6 +22,7 @@ import static org.bytedeco.ffmpeg.global.avformat.av_seek_frame;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_close_input;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_find_stream_info;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_open_input;
+import static org.bytedeco.ffmpeg.global.avformat.avio_size;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EAGAIN;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
@@ -60,6 +63,7 @@ import org.bytedeco.ffmpeg.swscale.SwsContext;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
 import org.jspecify.annotations.Nullable;
 
@@ -98,7 +102,19 @@ final class FfmpegVideoDecoder implements VideoDecoder {
   private long basePts;
   private long outputCount;
   private long failedCount;
-  private final java.util.TreeSet<Long> inFlight = new java.util.TreeSet<>();
+  /** Sent packets whose frame has not come out yet, in presentation order (timeline, then pts). */
+  private final java.util.TreeSet<Sent> inFlight = new java.util.TreeSet<>();
+  /** The same packets by serial number, which FFmpeg copies from each packet to its frame (opaque). */
+  private final java.util.HashMap<Long, Sent> bySerial = new java.util.HashMap<>();
+  private long serials;
+  /** Timeline: goes up where decode times jump back (concatenated streams), so presentation order stays comparable. */
+  private long timeline;
+  private long lastDts = AV_NOPTS_VALUE;
+  private long outputTimeline;
+  /** Whether any packet carried a presentation time (failed frames are then found by it). */
+  private boolean tracking;
+  /** Segment mode: whether damage met while decoding was reported (once; it makes the engine decode the stream whole). */
+  private boolean damageReported;
   private final java.util.ArrayDeque<FrameDecodeException> reports = new java.util.ArrayDeque<>();
   private @Nullable VideoFrame held;
   private @Nullable String lastError;
@@ -157,7 +173,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
     Container c = Container.open(input);
     AVCodecContext codec = null;
     try {
-      codec = openCodec(c, 0);
+      codec = openCodec(c, 0, segment != null);
       return new FfmpegVideoDecoder(c, codec, segment, basePts, keyframesOnly);
     } catch (RuntimeException e) {
       if (codec != null) {
@@ -171,9 +187,12 @@ final class FfmpegVideoDecoder implements VideoDecoder {
   /**
    * Opens a decoder for the container's video stream with {@code threads} threads (0 = one per core):
    * frame and slice threading. With frame threading a decode error surfaces frames later, detached from
-   * its packet; failed frames are found by their pts instead (see failBefore).
+   * its packet; failed frames are found by their pts instead (see failBefore). A segment's decoder
+   * ({@code strict}) stops at bitstream errors instead of concealing them ({@code AV_EF_EXPLODE}): damage
+   * then shows as a failed frame or an error whatever thread decoded it, and the engine decodes the
+   * stream whole from that segment on, where the unchunked run's (concealing) decoding defines the output.
    */
-  private static AVCodecContext openCodec(Container c, int threads) {
+  private static AVCodecContext openCodec(Container c, int threads, boolean strict) {
     FfmpegInput input = c.input;
     AVCodecParameters par = c.stream.codecpar();
     String codecName = c.info.codec();
@@ -188,6 +207,10 @@ final class FfmpegVideoDecoder implements VideoDecoder {
       }
       codec.pkt_timebase(c.stream.time_base());
       codec.thread_count(Math.max(0, threads));
+      codec.flags(codec.flags() | AV_CODEC_FLAG_COPY_OPAQUE); // each frame names its packet (see output)
+      if (strict) {
+        codec.err_recognition(codec.err_recognition() | AV_EF_EXPLODE);
+      }
       int ret = avcodec_open2(codec, decoder, (AVDictionary) null);
       if (ret < 0) {
         throw input.unsupported("FW-104", "cannot open the '" + codecName + "' decoder: " + errorText(ret));
@@ -212,7 +235,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
     if (started || closed) {
       return false;
     }
-    AVCodecContext replacement = openCodec(c, threads);
+    AVCodecContext replacement = openCodec(c, threads, segment != null);
     avcodec_free_context(codec);
     codec = replacement;
     return true;
@@ -328,6 +351,10 @@ final class FfmpegVideoDecoder implements VideoDecoder {
                 ? stream.duration() * 1000.0 * stream.time_base().num() / stream.time_base().den()
                 : 0;
         long declared = Math.max(0, stream.nb_frames());
+        long size = format.pb() != null ? avio_size(format.pb()) : -1;
+        if (size > 0 && declared > size) {
+          declared = 0; // a header figure no file of this size can hold (each frame takes at least a byte): not a count
+        }
         VideoInfo info = new VideoInfo(input.fileName(), par.width(), par.height(), frameRate, codecName,
             durationMs, declared);
         return new Container(input, format, index, info);
@@ -429,7 +456,17 @@ final class FfmpegVideoDecoder implements VideoDecoder {
 
   /** Advances decoding by one frame, one packet or the end; queues frames and reports. */
   private void step() throws IOException {
-    int ret = avcodec_receive_frame(codec, frame);
+    int ret;
+    if (segment != null) {
+      FfmpegLog.reading(this::decoderLogged);
+      try {
+        ret = avcodec_receive_frame(codec, frame);
+      } finally {
+        FfmpegLog.endReading();
+      }
+    } else {
+      ret = avcodec_receive_frame(codec, frame);
+    }
     if (ret == 0) {
       output();
       return;
@@ -440,7 +477,8 @@ final class FfmpegVideoDecoder implements VideoDecoder {
     }
     if (ret != AVERROR_EAGAIN()) {
       lastError = errorText(ret);
-      if (inFlight.isEmpty()) { // no sent frame to pin it on: report it now
+      decoderLogged("decoding error " + lastError);
+      if (!tracking) { // no presentation times to find the failed frame by: report it now
         reports.add(new FrameDecodeException("frame failed to decode: " + lastError, ptsMicros(lastPtsTb), 1, null));
       }
       return;
@@ -503,12 +541,34 @@ final class FfmpegVideoDecoder implements VideoDecoder {
       String damage = c.takeDemuxError();
       lastReadPts = pktPts;
       boolean tracked = ours && packet.pts() != AV_NOPTS_VALUE; // a decode time (AVI) is not the frame's pts
-      if (tracked) {
-        inFlight.add(pktPts); // until its frame comes out; if a later frame comes out first, it failed
+      long dts = packet.dts(); // only decode times: presentation times go back at every B-frame
+      if (dts != AV_NOPTS_VALUE) {
+        if (lastDts != AV_NOPTS_VALUE && dts < lastDts) {
+          timeline++; // decode times went back: a new timeline (concatenated streams), presented after the last
+        }
+        lastDts = dts;
       }
-      ret = avcodec_send_packet(codec, packet);
+      long serial = ++serials;
+      packet.opaque(new Serial(serial));
+      if (tracked) {
+        tracking = true;
+        Sent sent = new Sent(timeline, pktPts, serial);
+        inFlight.add(sent); // until its frame comes out; if a frame presented after it comes out first, it failed
+        bySerial.put(serial, sent);
+      }
+      if (segment != null) {
+        FfmpegLog.reading(this::decoderLogged);
+        try {
+          ret = avcodec_send_packet(codec, packet);
+        } finally {
+          FfmpegLog.endReading();
+        }
+      } else {
+        ret = avcodec_send_packet(codec, packet);
+      }
       if (ret < 0 && ret != AVERROR_EAGAIN()) {
         lastError = errorText(ret);
+        decoderLogged("decoding error " + lastError);
         if (ours && !tracked) {
           reports.add(new FrameDecodeException("frame failed to decode: " + lastError, ptsMicros(lastPtsTb), 1, null));
         }
@@ -523,20 +583,59 @@ final class FfmpegVideoDecoder implements VideoDecoder {
     }
   }
 
-  /** Sent frames presented before {@code pts} that never came out failed: report them, they keep their ids. */
-  private void failBefore(long pts) {
-    while (!inFlight.isEmpty() && inFlight.first() < pts) {
-      long failed = inFlight.pollFirst();
+  /**
+   * Sent frames presented before {@code out} that never came out failed: report them, they keep their
+   * ids. The message does not carry FFmpeg's last error: with frame threading which error was last
+   * depends on timing, and the report must be the same on every run.
+   */
+  private void failBefore(Sent out) {
+    while (!inFlight.isEmpty() && inFlight.first().compareTo(out) < 0) {
+      Sent failed = inFlight.pollFirst();
+      bySerial.remove(failed.serial());
       failedCount++;
-      reports.add(new FrameDecodeException("frame failed to decode" + (lastError == null ? "" : ": " + lastError),
-          ptsMicros(failed), 1, null));
+      reports.add(new FrameDecodeException("frame failed to decode: the decoder gave no picture for its packet",
+          ptsMicros(failed.pts()), 1, null));
+    }
+  }
+
+  /**
+   * Segment mode: the decoder logged an error, or gave a frame it flagged as damaged. A segment decoded
+   * apart from the frames before it may then differ from the whole stream's decoding (a reference
+   * that is missing here, concealment that used other pixels), so it is reported, once, with code
+   * {@code FW-120}: the engine then decodes the stream whole from this segment on, and this report,
+   * like the segment's results, is dropped.
+   */
+  private void decoderLogged(String line) {
+    if (segment != null && !damageReported) {
+      damageReported = true;
+      reports.add(new FrameDecodeException("FW-120", "the decoder met damaged data in " + segment + ": " + line
+          + " (decoded whole from this segment on)", ptsMicros(lastPtsTb), 0, null));
+    }
+  }
+
+  /** A packet sent to the decoder: its timeline, presentation time and serial number. */
+  private record Sent(long timeline, long pts, long serial) implements Comparable<Sent> {
+    @Override
+    public int compareTo(Sent o) {
+      int c = Long.compare(timeline, o.timeline);
+      if (c == 0) {
+        c = Long.compare(pts, o.pts);
+      }
+      return c != 0 ? c : Long.compare(serial, o.serial);
+    }
+  }
+
+  /** A packet's serial number carried as FFmpeg's opaque pointer value (never dereferenced). */
+  private static final class Serial extends Pointer {
+    Serial(long serial) {
+      address = serial;
     }
   }
 
   /** The stream (or the segment) is over: whatever is still in flight failed. */
   private void end() {
     finished = true;
-    failBefore(Long.MAX_VALUE);
+    failBefore(new Sent(Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE));
     try {
       checkEnd();
     } catch (FrameDecodeException e) {
@@ -546,7 +645,12 @@ final class FfmpegVideoDecoder implements VideoDecoder {
 
   /**
    * Where the container declares no frame count (Matroska, ...), compares where the stream ended with
-   * the video's duration: a stream that stops well short of it was cut off. Sequential mode only.
+   * the duration the container declares: a stream that stops well short of it was probably cut off.
+   * The duration is a header figure, so this is a truncation check only: it reports {@code FW-106}
+   * with no frame counted as failed. The stream's end is taken on the stream's own clock (a stream
+   * may start late: its first timestamp is not 0) or measured from its first frame, whichever is later,
+   * as containers differ in whether their duration counts from 0 or from the first timestamp.
+   * Sequential mode only.
    */
   private void checkEnd() throws FrameDecodeException {
     if (segment != null || endChecked || c.info.declaredFrames() > 0 || c.videoDurationMs <= 0 || c.info.frameRate() <= 0) {
@@ -555,12 +659,14 @@ final class FfmpegVideoDecoder implements VideoDecoder {
     endChecked = true;
     double frameMs = 1000 / c.info.frameRate();
     double lastMs = lastPtsTb == AV_NOPTS_VALUE ? -frameMs : ptsMicros(lastPtsTb) / 1000.0;
-    double shortBy = c.videoDurationMs - (lastMs + frameMs);
+    double lastAbsMs = lastPtsTb == AV_NOPTS_VALUE ? -frameMs : lastPtsTb * 1000.0 * c.timeBase.num() / c.timeBase.den();
+    double endMs = Math.max(lastMs, lastAbsMs) + frameMs;
+    double shortBy = c.videoDurationMs - endMs;
     if (shortBy > Math.max(2 * frameMs, 0.02 * c.videoDurationMs)) {
-      int missing = (int) Math.max(1, Math.min(Integer.MAX_VALUE, Math.round(shortBy / frameMs)));
       throw new FrameDecodeException("FW-106", String.format(Locale.ROOT,
-          "the stream ended at %.3f ms but the video lasts %.3f ms (about %d frame(s) missing): the file is probably truncated",
-          Math.max(0, lastMs), c.videoDurationMs, missing), ptsMicros(lastPtsTb), missing, null);
+          "the stream ended at %.3f ms but the container declares a duration of %.3f ms: the file is probably truncated"
+              + " (a check against the header; no frame is counted as failed)",
+          Math.max(0, lastMs + frameMs), c.videoDurationMs), ptsMicros(lastPtsTb), 0, null);
     }
   }
 
@@ -574,9 +680,16 @@ final class FfmpegVideoDecoder implements VideoDecoder {
 
   /** Takes the decoded frame: drops it outside this decoder's segment, else converts and holds it. */
   private void output() throws IOException {
-    long pts = frame.best_effort_timestamp();
-    if (pts == AV_NOPTS_VALUE) {
-      pts = lastPtsTb == AV_NOPTS_VALUE ? 0 : lastPtsTb + frameDurationTb;
+    Pointer opaque = frame.opaque();
+    Sent sent = opaque == null || opaque.isNull() ? null : bySerial.get(opaque.address());
+    long pts;
+    if (sent != null) {
+      pts = sent.pts(); // the packet's own time: FFmpeg's best-effort guess departs from it on damaged timestamps
+    } else {
+      pts = frame.best_effort_timestamp();
+      if (pts == AV_NOPTS_VALUE) {
+        pts = lastPtsTb == AV_NOPTS_VALUE ? 0 : lastPtsTb + frameDurationTb;
+      }
     }
     if (pts < segStart) {
       return; // a leading frame of the previous segment's range
@@ -585,8 +698,17 @@ final class FfmpegVideoDecoder implements VideoDecoder {
       end(); // output is in presentation order: the segment is complete
       return;
     }
-    failBefore(pts);
-    inFlight.remove(pts);
+    if (segment != null && (frame.decode_error_flags() != 0 || (frame.flags() & 1 /* AV_FRAME_FLAG_CORRUPT */) != 0)) {
+      decoderLogged("a frame decoded with errors (flags " + frame.decode_error_flags() + ")");
+    }
+    if (sent != null) {
+      outputTimeline = sent.timeline();
+      failBefore(sent);
+      inFlight.remove(sent);
+      bySerial.remove(sent.serial());
+    } else {
+      failBefore(new Sent(outputTimeline, pts, 0));
+    }
     lastPtsTb = pts;
     if (basePts == AV_NOPTS_VALUE) {
       basePts = pts;

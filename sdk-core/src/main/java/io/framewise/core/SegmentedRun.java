@@ -110,14 +110,27 @@ final class SegmentedRun {
       long processed = 0;
       long failed = 0;
       long detections = 0;
+      // Where the stream is damaged, segments may not decode as the whole stream does: from the first
+      // segment that met damage (or from the start, when the index pass met it) the stream is decoded
+      // whole, as an unchunked run decodes it, so the output does not depend on the chunking.
+      long wholeFrom = index.damaged() && !options.keyframesOnly() ? 0 : -1;
       for (VideoIndex.Segment segment : segments) {
         Cancellation.check(video);
+        if (wholeFrom >= 0) {
+          break;
+        }
         while (submitted < segments.size() && inFlight.size() < budget.window()) {
           VideoIndex.Segment next = segments.get(submitted++);
           inFlight.add(pool.submit(() -> runSegment(next)));
         }
         Outcome outcome = await(inFlight.poll(), tracker);
         tracker.frameDone(framesCovered.get()); // also when segments finish faster than the report interval
+        if (!options.keyframesOnly() && (outcome.failure() != null ? decodeFailure(outcome.failure()) : damaged(outcome, segment))) {
+          wholeFrom = segment.firstFrameId();
+          LOG.warn("{}: segment {} (frames {}..{}) met damaged data; decoding the stream whole from frame {}", video.getFileName(),
+              segment.index(), segment.firstFrameId(), segment.lastFrameId(), wholeFrom);
+          break;
+        }
         if (outcome.failure() != null) {
           long lost = options.keyframesOnly() ? segment.gopFrames().length : segment.frameCount();
           decoded += lost;
@@ -138,18 +151,20 @@ final class SegmentedRun {
           Files.deleteIfExists(outcome.file());
         }
       }
-      tracker.finished(framesCovered.get());
-      long declared = index.info().declaredFrames();
-      if (declared > index.totalFrames()) {
-        // the demuxer delivered fewer packets than the container declares (cut or damaged file)
-        long missing = declared - index.totalFrames();
-        decoded += missing;
-        failed += missing;
-        errors.add("FW-106", "the stream holds " + index.totalFrames() + " frame(s) but the container declares " + declared
-            + ": the file is probably truncated or damaged", null, null);
+      if (wholeFrom >= 0) {
+        cancelled = true; // segments still running are not needed: their frames come from the whole decode
+        pool.shutdownNow();
+        awaitWorkers(pool, workerThreads);
+        long[] rest = decodeWhole(wholeFrom, errors, tracker);
+        decoded += rest[0];
+        failed += rest[1];
+        processed += rest[2];
+        detections += rest[3];
       }
-      DetectionSummary summary = new DetectionSummary(decoded, processed, failed, detections,
-          failed == 0 && errors.isEmpty(), errors.snapshot());
+      tracker.finished(options.keyframesOnly() ? framesCovered.get() : decoded);
+      DetectionSummary summary = options.keyframesOnly()
+          ? new DetectionSummary(decoded, processed, failed, detections, failed == 0 && errors.isEmpty(), errors.snapshot())
+          : DefaultDetectionEngine.summarize(video, index.info(), decoded - failed, failed, processed, detections, errors);
       writer.end(summary);
       if (checkpoint != null) {
         checkpoint.finish();
@@ -173,6 +188,91 @@ final class SegmentedRun {
       if (ownSpillDir) {
         deleteQuietly(spillDir);
       }
+    }
+  }
+
+  /** Whether a segment's results record damage (a failed frame or a count the index did not promise). */
+  private boolean damaged(Outcome outcome, VideoIndex.Segment segment) throws IOException {
+    if (outcome.clean() != null) {
+      return !outcome.clean();
+    }
+    SpillFile.Trailer t = SpillFile.replay(outcome.file(), Checkpoint.header(fingerprint, segment), f -> {}); // replayed from a checkpoint: read its trailer
+    return t.failed() > 0 || !t.errors().isEmpty();
+  }
+
+  /** Whether a segment failed for good on the input (the decoder), not on the model or the disk. */
+  private static boolean decodeFailure(Throwable failure) {
+    return failure instanceof io.framewise.MediaException
+        || (failure instanceof IOException && !(failure instanceof DetectorIOException) && !(failure instanceof java.io.InterruptedIOException));
+  }
+
+  /**
+   * Decodes the stream whole on this thread, as the unchunked run does (the same decoder, decoding
+   * threads and frame ids), running the model on frames from {@code fromId} on: those before it were
+   * written from undamaged segments. Returns decoded, failed, processed and detection counts of the
+   * frames from {@code fromId} on.
+   */
+  private long[] decodeWhole(long fromId, ErrorLog errors, ProgressTracker tracker) throws IOException {
+    ModelAdapter model = adapters.poll(); // the workers have stopped: every adapter is back
+    InferencePool inference = null;
+    try (VideoDecoder whole = config.decoder().open(config.video())) {
+      // The unchunked run's plan (inference threads, batch, decoding threads): a damaged stream can
+      // decode differently with another number of decoding threads.
+      Budget stream = Budget.plan(config.video(), index.info(), model.info(), options, model.maxBatchSize(), false);
+      if (stream.parallelism() > 1) {
+        List<ModelAdapter> threads = DefaultDetectionEngine.openAdapters(config, stream.parallelism());
+        try {
+          inference = new InferencePool(threads, config.params());
+        } catch (RuntimeException | Error e) {
+          DefaultDetectionEngine.closeAll(threads, e);
+          throw e;
+        }
+        whole.decodingThreads(Budget.decodingThreads(inference.cpuThreads(), 1));
+      }
+      DefaultDetectionEngine.scaleFramesForModel(whole, model, index.info());
+      FrameProcessor processor = new FrameProcessor(model, config, stream.batch(), writer::frame, inference);
+      FrameProcessor.Drained drained = processor.drain(new From(whole, fromId), errors, fromId, seen -> tracker.frameDone(fromId + seen));
+      return new long[] {drained.decoded() + drained.failed(), drained.failed(), processor.processed(), processor.detections()};
+    } finally {
+      if (inference != null) {
+        inference.close(); // closes its adapters
+      }
+      adapters.add(model);
+    }
+  }
+
+  /**
+   * A decoder that passes over the frames before {@code fromId} without returning them. Failures are
+   * passed on wherever they are: the segments before {@code fromId} were clean, so a failure there
+   * would be one the unchunked run reports too.
+   */
+  private static final class From implements VideoDecoder {
+    private final VideoDecoder d;
+    private final long fromId;
+
+    From(VideoDecoder d, long fromId) {
+      this.d = d;
+      this.fromId = fromId;
+    }
+
+    @Override
+    public io.framewise.VideoInfo info() {
+      return d.info();
+    }
+
+    @Override
+    public io.framewise.spi.@Nullable VideoFrame next() throws IOException {
+      while (true) {
+        io.framewise.spi.VideoFrame f = d.next(); // failures are reported wherever they are
+        if (f == null || f.index() < 0 || f.index() >= fromId) {
+          return f;
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      d.close();
     }
   }
 
@@ -223,30 +323,33 @@ final class SegmentedRun {
     if (checkpoint != null && isDone(segment)) {
       framesCovered.addAndGet(segment.frameCount());
       LOG.debug("segment {} already done (checkpoint)", segment.index());
-      return new Outcome(file, null);
+      return new Outcome(file, null, null);
     }
     Throwable last = null;
     for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       if (cancelled || Thread.currentThread().isInterrupted()) {
-        return new Outcome(file, new java.util.concurrent.CancellationException("the job ended"));
+        return new Outcome(file, new java.util.concurrent.CancellationException("the job ended"), null);
       }
       try {
-        decodeSegment(segment, file);
-        return new Outcome(file, null);
+        boolean clean = decodeSegment(segment, file);
+        return new Outcome(file, null, clean);
       } catch (IOException | RuntimeException e) {
         if (cancelled || Thread.currentThread().isInterrupted()) {
-          return new Outcome(file, e); // the job ended: not a segment failure, no retry
+          return new Outcome(file, e, null); // the job ended: not a segment failure, no retry
         }
         last = e;
         LOG.warn("segment {} (frames {}..{}) failed on attempt {} of {}: {}", segment.index(), segment.firstFrameId(),
             segment.lastFrameId(), attempt, MAX_ATTEMPTS, oneLine(e));
       }
     }
-    return new Outcome(file, last);
+    return new Outcome(file, last, null);
   }
 
-  /** Decodes, detects and commits one segment; on failure, takes its frames back out of the progress count. */
-  private void decodeSegment(VideoIndex.Segment segment, Path file) throws IOException {
+  /**
+   * Decodes, detects and commits one segment; on failure, takes its frames back out of the progress
+   * count. Returns whether it decoded exactly the frames the index promised, with no failure.
+   */
+  private boolean decodeSegment(VideoIndex.Segment segment, Path file) throws IOException {
     long t0 = System.nanoTime();
     long[] covered = {0}; // frames this attempt added to the progress count
     ModelAdapter model = adapters.poll(); // one per worker: a worker always finds one
@@ -275,6 +378,7 @@ final class SegmentedRun {
       LOG.debug("segment {}: frames {}..{}, {} decoded, {} processed, {} detections in {} ms", segment.index(),
           segment.firstFrameId(), segment.lastFrameId(), decoded, processor.processed(), processor.detections(),
           (System.nanoTime() - t0) / 1_000_000);
+      return failed == 0 && errors.isEmpty();
     } catch (IOException | RuntimeException e) {
       framesCovered.addAndGet(-covered[0]);
       throw e;
@@ -314,6 +418,9 @@ final class SegmentedRun {
     }
   }
 
-  /** A finished segment: its committed file, or why it failed for good. */
-  private record Outcome(Path file, @Nullable Throwable failure) {}
+  /**
+   * A finished segment: its committed file, or why it failed for good; {@code clean} says whether it
+   * met no damage (null when not known: replayed from a checkpoint, or not run).
+   */
+  private record Outcome(Path file, @Nullable Throwable failure, @Nullable Boolean clean) {}
 }

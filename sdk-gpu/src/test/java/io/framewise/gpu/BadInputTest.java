@@ -103,7 +103,7 @@ class BadInputTest {
     Path out = dir.resolve("fast-cut.json");
     DetectionSummary summary = VideoDetector.open(cut).model(goodModel).writeJson(out);
     assertThat(summary.complete()).isFalse();
-    assertThat(summary.framesFailed()).isPositive();
+    assertThat(summary.framesFailed()).isZero(); // frames that are not in the file did not fail to decode (issue 8)
     assertThat(summary.framesProcessed()).isLessThan(60);
     assertThat(summary.errors()).anySatisfy(err -> assertThat(err.message()).contains("truncated"));
     JsonNode doc = JSON.readTree(out.toFile());
