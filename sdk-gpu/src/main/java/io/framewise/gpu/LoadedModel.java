@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
 final class LoadedModel {
 
   private static final Logger LOG = LoggerFactory.getLogger(LoadedModel.class);
-  private static final Pattern NAME_ENTRY = Pattern.compile("(\\d+)\\s*:\\s*(['\"])((?:\\\\.|(?!\\2).)*)\\2");
+  private static final Pattern NAME_ENTRY = Pattern.compile("(?<!\\d)(\\d{1,6})\\s*:\\s*(['\"])((?:\\\\.|(?!\\2).)*)\\2");
   private static final Pattern INTS = Pattern.compile("\\d+");
   private static final int DEFAULT_INPUT = 640;
   /** Largest batch used with a dynamic batch dimension. */
@@ -248,8 +248,16 @@ final class LoadedModel {
       throw layoutError(path, e.getMessage(), inputs, outputs);
     }
     List<String> labels = labels(spec, metadata);
-    if (!labels.isEmpty() && layout.classes() > 0 && labels.size() != layout.classes()) {
-      LOG.warn("{}: {} labels for {} classes; classes without a label are reported by id", path, labels.size(), layout.classes());
+    if (!labels.isEmpty() && layout.classes() > 0 && labels.size() < layout.classes()) {
+      Path source = spec.labels().isEmpty() && spec.labelsFile() != null ? spec.labelsFile() : path;
+      throw new ModelException("FW-208", path, "the model outputs " + layout.classes() + " classes but "
+          + (!spec.labels().isEmpty() ? "the labels given name " : spec.labelsFile() != null ? "the labels file " + source + " names "
+          : "its metadata names ") + labels.size() + ": detections of classes " + labels.size() + ".." + (layout.classes() - 1)
+          + " would have no label", null);
+    }
+    if (!labels.isEmpty() && layout.classes() > 0 && labels.size() > layout.classes()) {
+      LOG.warn("{}: {} labels for {} classes; the last {} label(s) are never used", path, labels.size(), layout.classes(),
+          labels.size() - layout.classes());
     }
     ModelInfo info = new ModelInfo(spec.displayName(), layout.format(), width, height, labels);
     int maxBatch = inShape[0] < 0 ? MAX_BATCH : 1;
