@@ -74,12 +74,15 @@ final class SegmentedRun {
       index = IndexCache.get(config.decoder(), video, options);
       ModelInfo modelInfo;
       int maxBatch;
+      Budget.ModelCost cost;
+      int planned = Budget.segmentWorkers(options, index.segments().size());
       // Opened for the workers the job plans, so the probe's session is the one they will share.
-      try (ModelAdapter probe = DefaultDetectionEngine.openModel(config, Budget.segmentWorkers(options, index.segments().size()))) {
+      try (ModelAdapter probe = DefaultDetectionEngine.openModel(config, planned)) {
         modelInfo = probe.info();
         maxBatch = probe.maxBatchSize();
+        cost = Budget.ModelCost.of(probe);
       }
-      budget = Budget.plan(video, index.info(), modelInfo, options, maxBatch, true);
+      budget = Budget.plan(video, index.info(), modelInfo, cost, options, maxBatch, true, planned, index.segments().size());
       if (options.checkpointDir() != null) {
         checkpoint = Checkpoint.open(options.checkpointDir(), video, settings());
         spillDir = options.checkpointDir();

@@ -58,6 +58,10 @@ final class LoadedModel {
    * dynamic dimension.
    */
   final Map<String, long[]> fixedOutputShapes;
+  /** Bytes of one frame's outputs (the ones we read); outputs with unknown dimensions counted at {@link #UNKNOWN_OUTPUT_BYTES}. */
+  final long outputBytesPerFrame;
+  /** The model file's size. */
+  final long fileBytes;
   private int references;
   private boolean cached = true;
   private boolean closed;
@@ -83,6 +87,54 @@ final class LoadedModel {
       fixed.put(name, shape);
     }
     this.fixedOutputShapes = Map.copyOf(fixed);
+    long outBytes = 0;
+    for (String name : outputNames) {
+      long[] shape = shapes.get(name);
+      long count = Float.BYTES;
+      for (int i = 1; shape != null && i < shape.length && count > 0; i++) {
+        count = shape[i] > 0 ? count * shape[i] : -1;
+      }
+      outBytes += shape == null || count <= 0 ? UNKNOWN_OUTPUT_BYTES : count;
+    }
+    this.outputBytesPerFrame = outBytes;
+    long size;
+    try {
+      size = Files.size(path);
+    } catch (IOException e) {
+      size = 0;
+    }
+    this.fileBytes = size;
+  }
+
+  // ----------------------------------------------------------------------------------------- memory
+  // Calibrated with the benchmarks' budget-table (benchmarks/README.md, "Budget"): peak RSS of a child
+  // JVM against these estimates, for a 0.02 MB synthetic model, yolox_nano (3.6 MB) and a 400 MB model.
+
+  /**
+   * ONNX Runtime's loaded model per byte of the file: the parsed protobuf and the initializers copied
+   * out of it (and pre-packed weights) are alive together while the session is created, which is
+   * what the process's peak RSS sees.
+   */
+  static final double WEIGHT_FACTOR = 2.0;
+  /** A session's own state beyond its weights: graph, kernels, thread pool, allocator. */
+  static final long SESSION_BYTES = 8L << 20;
+  /**
+   * Intermediate tensors of one inference call per byte of its input: the arena ONNX Runtime grows
+   * for activations (yolox_nano at 416x416: about 10 times its 2 MiB input).
+   */
+  static final int ACTIVATION_FACTOR = 12;
+  /** An output whose dimensions are only known at run time. */
+  static final long UNKNOWN_OUTPUT_BYTES = 4L << 20;
+
+  /** Estimated bytes the loaded model holds before any inference, from a model file of {@code fileBytes}. */
+  static long loadedBytes(long fileBytes) {
+    return (long) (fileBytes * WEIGHT_FACTOR) + SESSION_BYTES;
+  }
+
+  /** Estimated bytes one inference call at {@code batch} needs: our input buffer and ONNX Runtime's, outputs, activations. */
+  long workingBytes(int batch) {
+    long input = 3L * info.inputWidth() * info.inputHeight() * Float.BYTES;
+    return batch * (input * (2 + ACTIVATION_FACTOR) + outputBytesPerFrame * 2);
   }
 
   private static volatile OrtEnvironment environment;

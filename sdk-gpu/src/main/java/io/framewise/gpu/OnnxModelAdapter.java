@@ -83,6 +83,16 @@ final class OnnxModelAdapter implements ModelAdapter {
   }
 
   @Override
+  public long loadedBytes() {
+    return LoadedModel.loadedBytes(model.fileBytes);
+  }
+
+  @Override
+  public long workingBytes(int batch) {
+    return model.workingBytes(batch);
+  }
+
+  @Override
   public int maxBatchSize() {
     return model.maxBatch;
   }

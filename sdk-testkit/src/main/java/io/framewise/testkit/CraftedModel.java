@@ -20,8 +20,8 @@ import java.util.Objects;
  * <p>The graph takes one float image input {@code [1, 3, H, W]} and computes, for every output,
  * {@code values + 0 * mean(input)}: the values reach the output through a real inference (nothing is
  * constant-folded away, and {@code 0 * x} of a finite pixel mean is exactly 0, so NaN and infinities
- * survive unchanged). Ballast is a float initializer {@code [3, M]} multiplied with the input's
- * channel means on every run, so ONNX Runtime keeps it in memory and reads it per frame, as it does a
+ * survive unchanged). Ballast is a float initializer multiplied with pooled input features on
+ * every run, so ONNX Runtime keeps it in memory and reads it per frame, as it does a
  * real model's weights.
  *
  * <pre>{@code
@@ -133,9 +133,11 @@ public final class CraftedModel {
     }
 
     /**
-     * Adds about {@code bytes} of weights that every inference reads (a {@code [3, M]} float MatMul).
+     * Adds about {@code bytes} of weights that every inference reads: a {@code [192, M]} float MatMul
+     * of the image pooled to 8x8 ({@code [3, M]} of the channel means when the input size is not a
+     * multiple of 8).
      *
-     * @param bytes the ballast's size, rounded down to a multiple of 12
+     * @param bytes the ballast's size, rounded down to a whole row
      * @return this builder
      */
     public Builder ballast(long bytes) {
@@ -176,14 +178,25 @@ public final class CraftedModel {
       if (nanOnBlack) {
         zero = g.node("Div", "zero_or_nan", zero, "mean");
       }
-      if (ballastBytes >= 12) {
-        int m = Math.toIntExact(ballastBytes / 12);
-        float[] w = new float[3 * m];
+      if (ballastBytes >= 768) {
+        // [1, k] features of the image times [k, M] weights: k = 192 (3 channels of an 8x8 pooling) keeps
+        // the product [1, M] small, as a real model's activations are small beside its weights.
+        boolean pooled = width % 8 == 0 && height % 8 == 0;
+        int k = pooled ? 192 : 3;
+        int m = Math.toIntExact(ballastBytes / (4L * k));
+        float[] w = new float[k * m];
         Arrays.fill(w, 1e-3f);
-        g.floats("ballast_w", w, 3, m);
+        g.floats("ballast_w", w, k, m);
         w = null;
-        g.node("ReduceMean", "channel_means", new String[] {"images"}, Map.of("axes", new long[] {2, 3}, "keepdims", 0L));
-        g.node("MatMul", "ballast_out", "channel_means", "ballast_w");
+        if (pooled) {
+          g.node("AveragePool", "pooled8", new String[] {"images"},
+              Map.of("kernel_shape", new long[] {height / 8, width / 8}, "strides", new long[] {height / 8, width / 8}));
+          g.int64s("features_shape", new long[] {1, 192}, 2);
+          g.node("Reshape", "features", "pooled8", "features_shape");
+        } else {
+          g.node("ReduceMean", "features", new String[] {"images"}, Map.of("axes", new long[] {2, 3}, "keepdims", 0L));
+        }
+        g.node("MatMul", "ballast_out", "features", "ballast_w");
         g.node("ReduceSum", "ballast_sum", new String[] {"ballast_out"}, Map.of("keepdims", 1L));
         g.node("Mul", "ballast_zero", "ballast_sum", "zero_f");
         g.int64s("one_shape", new long[] {1, 1, 1, 1}, 4);
