@@ -54,6 +54,10 @@ final class BudgetTable {
       new Config("uhd-yolox-x2", "uhd", "yolox", 1, 2, "none", "8GiB"),
       new Config("uhd-tiny-4x2", "uhd", "tiny", 4, 2, "none", "8GiB"),
       new Config("uhd-big-1", "uhd", "big", 1, 1, "none", "8GiB"),
+      // inference slower than decoding: every batch in flight holds its frame copies
+      new Config("hd-big-4x2", "hd", "big", 4, 2, "none", "8GiB"),
+      new Config("uhd-big-4x2", "uhd", "big", 4, 2, "none", "8GiB"),
+      new Config("uhd-big-4x2-chunk", "uhd", "big", 4, 2, "1s", "8GiB"),
       new Config("s-big-refused", "small", "big", 1, 1, "none", "256MiB"));
 
   private BudgetTable() {}
@@ -68,10 +72,11 @@ final class BudgetTable {
     args.done();
     Files.createDirectories(dir);
     Map<String, Path> videos = new LinkedHashMap<>();
-    // Short clips: the peak is reached within the first frames (decoder pictures, the arena's first run).
+    // Short clips, long enough to fill every queue (6 batches of 4 in flight with 2 inference threads):
+    // the peak is reached within the first frames (decoder pictures, the arena's first run, frame copies).
     videos.put("small", video(dir.resolve("small-192x128-60f.mp4"), 192, 128, 64, 60, "mpeg4"));
-    videos.put("hd", video(dir.resolve("hd-1920x1080-h264-30f.mp4"), 1920, 1080, 120, 30, "libopenh264"));
-    videos.put("uhd", video(dir.resolve("uhd-3840x2160-h264-15f.mp4"), 3840, 2160, 240, 15, "libopenh264"));
+    videos.put("hd", video(dir.resolve("hd-1920x1080-h264-60f.mp4"), 1920, 1080, 120, 60, "libopenh264"));
+    videos.put("uhd", video(dir.resolve("uhd-3840x2160-h264-40f.mp4"), 3840, 2160, 240, 40, "libopenh264"));
     Map<String, Path> models = new LinkedHashMap<>();
     Path tiny = dir.resolve("tiny-yolov8-192x128-dynbatch.onnx");
     if (!Files.isRegularFile(tiny)) {
@@ -79,10 +84,10 @@ final class BudgetTable {
     }
     models.put("tiny", tiny);
     models.put("yolox", testdata.resolve("models/yolox_nano.onnx"));
-    Path big = dir.resolve("big-" + bigMb + "mb-640x640.onnx");
+    Path big = dir.resolve("big-" + bigMb + "mb-640x640-dynbatch.onnx");
     if (!Files.isRegularFile(big)) {
       Fmt.out("# generating %s", big);
-      CraftedModel.builder(640, 640).output("output0", new float[84 * 8400], 1, 84, 8400)
+      CraftedModel.builder(640, 640).dynamicBatch().output("output0", new float[84 * 8400], 1, 84, 8400)
           .metadata("names", CraftedModel.names(80)).ballast((long) bigMb << 20).build().write(big);
     }
     models.put("big", big);

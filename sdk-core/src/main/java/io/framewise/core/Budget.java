@@ -36,17 +36,19 @@ record Budget(int parallelism, int batch, int window, long budgetBytes, long per
   /**
    * What the process holds whatever the video and model: the JVM (its heap in use, metaspace, code
    * cache, thread stacks) and the mapped native libraries (FFmpeg, ONNX Runtime, JavaCPP). Measured
-   * about 120 to 150 MiB peak RSS for a 192x128 video and a 20 KB model (benchmarks/README.md, "Budget").
+   * 114 to 119 MiB peak RSS for a 192x128 video and a 1 KB model with {@code -Xms64m}
+   * (benchmarks/README.md, "Budget"); a larger {@code -Xms} adds the heap it makes the JVM touch.
    */
-  static final long FIXED_BYTES = 160L << 20;
+  static final long FIXED_BYTES = 128L << 20;
   /**
-   * Most pictures a decoder's reference buffer holds for codecs with long-term references (H.264,
-   * HEVC, VP9, AV1): 16, and fewer for big pictures, as the H.264/HEVC levels bound it by area
-   * ({@link #DPB_PIXELS}).
+   * Pictures a decoder's reference buffer holds for codecs with many references (H.264, HEVC, VP9,
+   * AV1): at most {@link #DPB_PIXELS} of pictures, as H.264/HEVC level 5.1 allows, and at most this
+   * many. Six covers what common encoders write (x264's presets up to slow: 3 to 5 references plus
+   * B-frame reordering); a stream with 16 references at 1080p holds 10 pictures (31 MiB) more.
    */
-  static final int MAX_DPB_PICTURES = 16;
-  /** H.264 level 6.2's decoded picture buffer, 696,320 macroblocks, in pixels. */
-  static final long DPB_PIXELS = 696_320L * 256;
+  static final int MAX_DPB_PICTURES = 6;
+  /** H.264 level 5.1's decoded picture buffer, 184,320 macroblocks, in pixels (five 3840x2160 pictures). */
+  static final long DPB_PIXELS = 184_320L * 256;
   /** Reference pictures of the older codecs (MPEG-1/2/4 part 2, ...): two, plus the B-frame. */
   static final int SHORT_DPB_PICTURES = 3;
   /**

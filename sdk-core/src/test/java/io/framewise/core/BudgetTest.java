@@ -105,8 +105,9 @@ class BudgetTest {
   @Test
   void decoderPictures_followTheCodecsReferenceBufferBound() {
     int threads = 2;
-    // 1080p H.264: a full 16-picture buffer; 16000x16000 (256 Mpx): the levels allow one reference picture
-    assertThat(Budget.pictures("h264", 1920L * 1080, threads)).isEqualTo(16 + threads + 1);
+    // 1080p H.264: what common encoders use; 3840x2160: five (level 5.1's bound); 16000x16000 (256 Mpx): one
+    assertThat(Budget.pictures("h264", 1920L * 1080, threads)).isEqualTo(Budget.MAX_DPB_PICTURES + threads + 1);
+    assertThat(Budget.pictures("hevc", 3840L * 2160, threads)).isEqualTo(5 + threads + 1);
     assertThat(Budget.pictures("h264", 16000L * 16000, threads)).isEqualTo(1 + threads + 1);
     assertThat(Budget.pictures("mpeg4", 1920L * 1080, threads)).isEqualTo(Budget.SHORT_DPB_PICTURES + threads + 1);
   }

@@ -93,6 +93,7 @@ public final class CraftedModel {
     private final Map<String, String> metadata = new LinkedHashMap<>();
     private long ballastBytes;
     private boolean nanOnBlack;
+    private boolean dynamicBatch;
 
     private Builder(int width, int height) {
       if (width < 1 || height < 1) {
@@ -161,6 +162,17 @@ public final class CraftedModel {
     }
 
     /**
+     * Makes the batch dimension of the input and of every output symbolic ({@code "batch"}): each
+     * frame of a batch gets the same values (the shapes given to {@link #output} keep their 1).
+     *
+     * @return this builder
+     */
+    public Builder dynamicBatch() {
+      this.dynamicBatch = true;
+      return this;
+    }
+
+    /**
      * Builds the model.
      *
      * @return the model
@@ -170,7 +182,8 @@ public final class CraftedModel {
         throw new IllegalStateException("no output");
       }
       OnnxGraphBuilder g = new OnnxGraphBuilder("framewise_crafted");
-      g.input("images", 1, 3, height, width);
+      Object batch = dynamicBatch ? "batch" : (Object) 1;
+      g.input("images", batch, 3, height, width);
       // zero = 0 * mean(images), shape [1, 1, 1, 1]; reshaped to each output's rank below.
       g.node("ReduceMean", "mean", new String[] {"images"}, Map.of("axes", new long[] {1, 2, 3}, "keepdims", 1L));
       g.floats("zero_f", new float[] {0f}, 1);
@@ -191,7 +204,7 @@ public final class CraftedModel {
         if (pooled) {
           g.node("AveragePool", "pooled8", new String[] {"images"},
               Map.of("kernel_shape", new long[] {height / 8, width / 8}, "strides", new long[] {height / 8, width / 8}));
-          g.int64s("features_shape", new long[] {1, 192}, 2);
+          g.int64s("features_shape", new long[] {-1, 192}, 2);
           g.node("Reshape", "features", "pooled8", "features_shape");
         } else {
           g.node("ReduceMean", "features", new String[] {"images"}, Map.of("axes", new long[] {2, 3}, "keepdims", 0L));
@@ -210,9 +223,13 @@ public final class CraftedModel {
         long[] shape = (long[]) o[2];
         long[] ones = new long[shape.length];
         Arrays.fill(ones, 1);
+        ones[0] = -1; // the batch
         String z = g.node("Reshape", "zero_r" + i, zero, g.int64s("zero_shape" + i, ones, ones.length));
         g.node("Add", name, z, g.floats("values" + i, values, shape));
         Object[] dims = Arrays.stream(shape).mapToObj(d -> (Object) Math.toIntExact(d)).toArray();
+        if (dynamicBatch) {
+          dims[0] = "batch";
+        }
         g.output(name, dims);
         i++;
       }
