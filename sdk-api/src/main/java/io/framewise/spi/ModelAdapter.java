@@ -88,10 +88,10 @@ public interface ModelAdapter extends AutoCloseable {
   }
 
   /**
-   * Estimates the memory the loaded model holds however many adapters share it: its weights as the
-   * runtime keeps them (parsed, converted, pre-packed) and the runtime's own state. The engine counts
-   * it once per loaded model against the job's {@code maxHeap}. The default, 0, suits an adapter whose
-   * model is negligible.
+   * Estimates the memory the loaded model holds however many adapters share it, once loaded: its
+   * weights as the runtime keeps them and the runtime's own state (the peak while loading is
+   * {@link ModelAdapterProvider#loadingBytes}). The engine counts it once per loaded model against
+   * the job's {@code maxHeap}. The default, 0, suits an adapter whose model is negligible.
    *
    * @return bytes, at least 0
    * @since 0.2

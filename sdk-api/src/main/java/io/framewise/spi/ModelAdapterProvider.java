@@ -47,15 +47,16 @@ public interface ModelAdapterProvider extends Provider {
   }
 
   /**
-   * Estimates, before loading, the memory the model will hold once loaded (see
-   * {@link ModelAdapter#loadedBytes()}), so that a job whose model cannot fit its {@code maxHeap} is
-   * refused without loading it. Must be cheap (a file size, not a parse). The default, 0, means unknown.
+   * Estimates, before loading, the peak memory loading the model takes (for example the parsed file
+   * and the weights copied out of it, alive together), so that a job whose model cannot fit its
+   * {@code maxHeap} is refused without loading it. Must be cheap (a file size, not a parse). The
+   * default, 0, means unknown.
    *
    * @param spec the model
    * @return bytes, at least 0
    * @since 0.2
    */
-  default long loadedBytes(ModelSpec spec) {
+  default long loadingBytes(ModelSpec spec) {
     return 0;
   }
 }

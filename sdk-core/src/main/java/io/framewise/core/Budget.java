@@ -17,10 +17,12 @@ import org.slf4j.LoggerFactory;
  * fit, or fails fast naming what to change. Explicit settings are never lowered silently: when they do
  * not fit, the job fails. See docs/memory.md for what is counted and how well it matches measurements.
  *
- * <p>The estimate is {@code FIXED_BYTES} (the JVM and the native libraries) + the loaded model once
- * per loaded session ({@link ModelAdapter#loadedBytes()}: weights as the runtime keeps them) + per
- * segment worker or inference thread its share: decoder pictures, the converted frame, frame copies
- * in flight, and one inference call's working memory ({@link ModelAdapter#workingBytes(int)}).
+ * <p>The estimate is {@code FIXED_BYTES} (the JVM and the native libraries) + the larger of two
+ * moments: the model loading ({@link io.framewise.spi.ModelAdapterProvider#loadingBytes}, before any
+ * frame is decoded), and the job running: the loaded model once per session
+ * ({@link ModelAdapter#loadedBytes()}) + per segment worker or inference thread its share: decoder
+ * pictures, the converted frame, frame copies in flight, and one inference call's working memory
+ * ({@link ModelAdapter#workingBytes(int)}).
  *
  * @param parallelism segments decoded at once (segmented runs), or inference threads (unchunked runs)
  * @param batch frames per inference call
@@ -63,15 +65,22 @@ record Budget(int parallelism, int batch, int window, long budgetBytes, long per
   static final int MAX_STREAM_WORKERS = 4;
 
   /**
-   * What a model costs: once per loaded session, and per inference call by batch size (index = batch).
+   * What a model costs: while it loads, once loaded per session, and per inference call by batch size
+   * (index = batch).
    *
+   * @param loadingBytes the peak while a session loads (at least {@code loadedBytes})
    * @param loadedBytes the loaded model
    * @param workingBytes one call's working memory by batch ({@code [0]} unused)
    */
-  record ModelCost(long loadedBytes, long[] workingBytes) {
+  record ModelCost(long loadingBytes, long loadedBytes, long[] workingBytes) {
 
-    /** Asks the adapter, falling back on {@link #estimate} for what it cannot tell. */
-    static ModelCost of(ModelAdapter adapter) {
+    /** Asks the adapter and its provider, falling back on {@link #estimate} for what they cannot tell. */
+    static ModelCost of(ModelAdapter adapter, io.framewise.spi.JobConfig config) {
+      return of(adapter, config.modelAdapter().loadingBytes(config.model()));
+    }
+
+    /** Asks the adapter, with the provider's estimate of the loading peak. */
+    static ModelCost of(ModelAdapter adapter, long loadingBytes) {
       int max = Math.max(1, adapter.maxBatchSize());
       ModelCost fallback = estimate(adapter.info(), max);
       long[] working = new long[max + 1];
@@ -79,7 +88,8 @@ record Budget(int parallelism, int batch, int window, long budgetBytes, long per
         long w = adapter.workingBytes(b);
         working[b] = w >= 0 ? w : fallback.working(b);
       }
-      return new ModelCost(Math.max(0, adapter.loadedBytes()), working);
+      long loaded = Math.max(0, adapter.loadedBytes());
+      return new ModelCost(Math.max(loaded, loadingBytes), loaded, working);
     }
 
     /** For an adapter that tells nothing: no loaded model, and per call its input twice plus 4 MiB per frame. */
@@ -89,7 +99,7 @@ record Budget(int parallelism, int batch, int window, long budgetBytes, long per
       for (int b = 1; b < working.length; b++) {
         working[b] = b * (input * 2 + (4L << 20));
       }
-      return new ModelCost(0, working);
+      return new ModelCost(0, 0, working);
     }
 
     long working(int batch) {
@@ -125,14 +135,14 @@ record Budget(int parallelism, int batch, int window, long budgetBytes, long per
    * Before the model is loaded: refuses a job whose model alone (as the provider estimates it from the
    * file) cannot fit the budget, so that a huge model is not loaded only to be refused.
    */
-  static void checkModelFits(Path video, Path modelFile, long loadedBytes, PipelineOptions o) {
+  static void checkModelFits(Path video, Path modelFile, long loadingBytes, PipelineOptions o) {
     long budget = budgetOf(o);
-    long need = FIXED_BYTES + loadedBytes;
-    if (loadedBytes > 0 && need > budget) {
+    long need = FIXED_BYTES + loadingBytes;
+    if (loadingBytes > 0 && need > budget) {
       throw new ResourceLimitException("FW-300", video, String.format(Locale.ROOT,
-          "the model %s needs about %s once loaded (weights and runtime; %s with the JVM and libraries), but maxHeap is %s; "
+          "the model %s needs about %s to load (weights and runtime; %s with the JVM and libraries), but maxHeap is %s; "
               + "raise maxHeap to at least %s, or use a smaller model",
-          modelFile.getFileName(), mib(loadedBytes), mib(need), DataSize.ofBytes(budget), mib(need)));
+          modelFile.getFileName(), mib(loadingBytes), mib(need), DataSize.ofBytes(budget), mib(need)));
     }
   }
 
@@ -212,7 +222,7 @@ record Budget(int parallelism, int batch, int window, long budgetBytes, long per
     if (!segmented) {
       b = planStream(video, info, model, cost, o, batch, budget, plannedWorkers);
     } else {
-      long fixed = FIXED_BYTES + cost.loadedBytes();
+      long fixed = FIXED_BYTES + cost.loadedBytes(); // for deriving the parallelism; total() decides
       int parallelism;
       if (o.parallelism() > 0) {
         parallelism = o.parallelism();
@@ -234,17 +244,27 @@ record Budget(int parallelism, int batch, int window, long budgetBytes, long per
       }
       b = new Budget(parallelism, batch, parallelism * 2, budget, per, need);
     }
-    LOG.debug("{}: memory estimate={} bytes ({} MiB: fixed {} MiB, model {} MiB loaded, {} x {} MiB per {}), batch {}, budget {} MiB",
-        video.getFileName(), b.estimateBytes, b.estimateBytes >> 20, FIXED_BYTES >> 20, cost.loadedBytes() >> 20,
+    LOG.debug("{}: memory estimate={} bytes ({} MiB: fixed {} MiB, model {} MiB loading, {} MiB loaded, {} x {} MiB per {}), batch {}, "
+        + "budget {} MiB", video.getFileName(), b.estimateBytes, b.estimateBytes >> 20, FIXED_BYTES >> 20, cost.loadingBytes() >> 20,
+        cost.loadedBytes() >> 20,
         segmented ? b.parallelism : 1, b.perWorkerBytes >> 20, segmented ? "segment worker" : "stream (decoder and inference threads)",
         b.batch, budget >> 20);
     return b;
   }
 
-  /** Fixed part, the loaded model (twice when the workers differ from those it was loaded for) and the workers. */
-  private static long total(ModelCost cost, int workers, long perWorker, int plannedWorkers) {
-    long sessions = workers == plannedWorkers ? 1 : 2;
-    return FIXED_BYTES + sessions * cost.loadedBytes() + workers * perWorker;
+  /**
+   * Fixed part plus the larger of loading and running: the loaded model (twice when the workers
+   * differ from those it was loaded for: a second session, loaded while the first is held) and the
+   * workers.
+   */
+  static long total(ModelCost cost, int workers, long perWorker, int plannedWorkers) {
+    return total(cost, workers == plannedWorkers ? 1 : 2, (long) workers * perWorker);
+  }
+
+  private static long total(ModelCost cost, int sessions, long workersBytes) {
+    long loading = cost.loadingBytes() + (sessions - 1L) * cost.loadedBytes();
+    long running = sessions * cost.loadedBytes() + workersBytes;
+    return FIXED_BYTES + Math.max(loading, running);
   }
 
   /** An unchunked job: derived inference threads and batch are lowered until they fit; explicit ones are not. */
@@ -268,15 +288,16 @@ record Budget(int parallelism, int batch, int window, long budgetBytes, long per
   }
 
   private static long streamTotal(VideoInfo info, ModelCost cost, int batch, int workers, int plannedWorkers) {
-    return FIXED_BYTES + (workers == plannedWorkers ? 1 : 2) * cost.loadedBytes() + stream(info, cost, batch, workers);
+    return total(cost, workers == plannedWorkers ? 1 : 2, stream(info, cost, batch, workers));
   }
 
   private static ResourceLimitException tooSmall(Path video, VideoInfo info, ModelInfo model, ModelCost cost, long budget, long per,
       int batch, int parallelism, long need, long minimum) {
     return new ResourceLimitException("FW-300", video, String.format(Locale.ROOT,
-        "a %dx%d video with model %s (input %dx%d, about %s loaded) needs about %s: %s for the JVM and libraries, the model, "
-            + "and %s per worker at batch %d x %d worker(s); but maxHeap is %s; raise maxHeap to at least %s%s",
-        info.width(), info.height(), model.name(), model.inputWidth(), model.inputHeight(), mib(cost.loadedBytes()), mib(need),
+        "a %dx%d video with model %s (input %dx%d, about %s loaded, %s while loading) needs about %s: %s for the JVM and "
+            + "libraries, the model, and %s per worker at batch %d x %d worker(s); but maxHeap is %s; raise maxHeap to at least %s%s",
+        info.width(), info.height(), model.name(), model.inputWidth(), model.inputHeight(), mib(cost.loadedBytes()),
+        mib(cost.loadingBytes()), mib(need),
         mib(FIXED_BYTES), mib(per), batch, parallelism, DataSize.ofBytes(budget), mib(need),
         batch > 1 || parallelism > 1 ? ", or lower batchSize/parallelism (1 worker at batch 1 needs " + mib(minimum) + ")" : "")
         + (cost.loadedBytes() > (long) parallelism * per ? ", or use a smaller model" : ""));

@@ -80,7 +80,7 @@ final class SegmentedRun {
       try (ModelAdapter probe = DefaultDetectionEngine.openModel(config, planned)) {
         modelInfo = probe.info();
         maxBatch = probe.maxBatchSize();
-        cost = Budget.ModelCost.of(probe);
+        cost = Budget.ModelCost.of(probe, config);
       }
       budget = Budget.plan(video, index.info(), modelInfo, cost, options, maxBatch, true, planned, index.segments().size());
       if (options.checkpointDir() != null) {

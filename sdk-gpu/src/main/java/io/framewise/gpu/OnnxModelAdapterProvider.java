@@ -42,9 +42,9 @@ public final class OnnxModelAdapterProvider implements ModelAdapterProvider {
 
   /** From the model file's size (0 when it cannot be read: loading will say why). */
   @Override
-  public long loadedBytes(ModelSpec spec) {
+  public long loadingBytes(ModelSpec spec) {
     try {
-      return Files.isRegularFile(spec.path()) ? LoadedModel.loadedBytes(Files.size(spec.path())) : 0;
+      return Files.isRegularFile(spec.path()) ? LoadedModel.loadingBytes(Files.size(spec.path())) : 0;
     } catch (IOException e) {
       return 0;
     }

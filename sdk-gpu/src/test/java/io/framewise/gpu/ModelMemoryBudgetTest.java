@@ -41,8 +41,8 @@ class ModelMemoryBudgetTest {
     long file = Files.size(model);
     assertThat(file).isGreaterThan(48L << 20);
     try (OnnxModelAdapter a = OnnxModelAdapter.open(ModelSpec.builder(model).build(), 1)) {
-      assertThat(a.loadedBytes()).isGreaterThanOrEqualTo(2 * file);
-      assertThat(new OnnxModelAdapterProvider().loadedBytes(ModelSpec.builder(model).build())).isEqualTo(a.loadedBytes());
+      assertThat(a.loadedBytes()).isGreaterThanOrEqualTo(file);
+      assertThat(new OnnxModelAdapterProvider().loadingBytes(ModelSpec.builder(model).build())).isGreaterThanOrEqualTo(2 * file);
       assertThat(a.workingBytes(1)).isGreaterThan(3L * 64 * 64 * Float.BYTES * 2);
     }
   }
