@@ -172,7 +172,7 @@ class ChunkedPipelineTest {
         .isInstanceOf(ResourceLimitException.class)
         .hasMessageContaining("lower batchSize/parallelism");
     byte[] reference = json(bframesFile, model, j -> j);
-    assertThat(json(bframesFile, model, j -> j.chunkSize(Duration.ofSeconds(1)).maxHeap(DataSize.ofMebibytes(160)))).isEqualTo(reference);
+    assertThat(json(bframesFile, model, j -> j.chunkSize(Duration.ofSeconds(1)).maxHeap(DataSize.ofMebibytes(320)))).isEqualTo(reference);
   }
 
   @Test
