@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * model is loaded, saying what to change; a budget it fits runs the job. (Estimate against measured
  * RSS: benchmarks' budget-table.)
  */
-class ModelMemoryBudgetTest {
+class HostileModelMemoryTest {
 
   @TempDir static Path dir;
   static Path video;
