@@ -221,9 +221,13 @@ public final class DetectionJob {
   }
 
   /**
-   * Sets the memory budget of the whole pipeline (frame buffers, queues, batches, result buffers).
-   * Queue depths, batch size and parallelism are derived from it; a job that cannot fit fails fast
-   * with a {@link ResourceLimitException} saying what to change. Default: the JVM's maximum heap.
+   * Sets the memory budget of the whole pipeline: the peak resident memory (RSS) the job may bring the
+   * process to, Java heap and native memory together (decoder pictures, frames, batches, the model's
+   * weights and the runtime's working memory, and the JVM's and libraries' fixed part); not the JVM's
+   * {@code -Xmx}, although that is the default. Queue depths, batch size and parallelism are derived
+   * from it; a job that cannot fit fails fast with a {@link ResourceLimitException} saying what to
+   * change, before a model too big for it is loaded. See docs/memory.md for what is counted and how
+   * close the estimate is to measured peaks. Default: the JVM's maximum heap.
    *
    * @param budget the budget
    * @return this job, for chaining

@@ -24,6 +24,10 @@ public final class Benchmarks {
                [--max-heap 1GiB|none] [--jvm-xmx 1g] [--max-direct 512m] [--every N] [--java-opts "..."]
                [--timeout-min 60] [--keep-output] [--wait-quiet SECONDS]
             runs the SDK over the video in a child JVM and samples its memory (VmRSS, VmHWM, heap).
+        budget-table --dir DIR [--testdata DIR] [--only id,id] [--big-model-mb 400] [--jvm-xmx 1g] [--timeout-min 10]
+            the memory budget's estimate against the peak RSS (VmHWM) of a child JVM, for frame sizes
+            192x128 / 1920x1080 / 3840x2160, a tiny, yolox_nano and a ~400 MB model, batch 1/4,
+            parallelism 1/2, unchunked and chunked; inputs are generated into DIR once.
         throughput --video FILE --model FILE [--threads N] [--batch N] [--frames N] [--seconds 20]
                    [--decoded 200] [--skip ceiling,ceiling-runners,adapter,decode,decode-grabber,plain,e2e,e2e-fast,e2e-parallel]
                    [--repeat 1] [--e2e-chunk 20s] [--wait-quiet SECONDS] [--ort-config key=value,...]
@@ -54,6 +58,7 @@ public final class Benchmarks {
         case "memory" -> MemoryBenchmark.parent(args);
         case "memory-child" -> MemoryBenchmark.child(args);
         case "throughput" -> ThroughputBenchmark.run(args);
+        case "budget-table" -> BudgetTable.run(args);
         default -> {
           System.err.println("unknown command '" + command + "'\n" + USAGE);
           yield 2;

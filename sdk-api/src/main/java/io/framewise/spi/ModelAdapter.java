@@ -87,6 +87,33 @@ public interface ModelAdapter extends AutoCloseable {
     return 1;
   }
 
+  /**
+   * Estimates the memory the loaded model holds however many adapters share it, once loaded: its
+   * weights as the runtime keeps them and the runtime's own state (the peak while loading is
+   * {@link ModelAdapterProvider#loadingBytes}). The engine counts it once per loaded model against
+   * the job's {@code maxHeap}. The default, 0, suits an adapter whose model is negligible.
+   *
+   * @return bytes, at least 0
+   * @since 0.2
+   */
+  default long loadedBytes() {
+    return 0;
+  }
+
+  /**
+   * Estimates the memory one inference call at this batch size needs while it runs: input and output
+   * tensors, the runtime's intermediate tensors (activations) and its arena's slack. The engine counts
+   * it once per inference thread or segment worker. The default, -1, lets the engine estimate it from
+   * the model's input size.
+   *
+   * @param batch frames per call, 1 to {@link #maxBatchSize()}
+   * @return bytes, or -1 when the adapter cannot tell
+   * @since 0.2
+   */
+  default long workingBytes(int batch) {
+    return -1;
+  }
+
   /** Frees the model. Idempotent. */
   @Override
   void close();

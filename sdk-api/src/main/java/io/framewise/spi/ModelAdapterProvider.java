@@ -45,4 +45,18 @@ public interface ModelAdapterProvider extends Provider {
   default ModelAdapter open(ModelSpec spec, int workers) throws IOException {
     return open(spec);
   }
+
+  /**
+   * Estimates, before loading, the peak memory loading the model takes (for example the parsed file
+   * and the weights copied out of it, alive together), so that a job whose model cannot fit its
+   * {@code maxHeap} is refused without loading it. Must be cheap (a file size, not a parse). The
+   * default, 0, means unknown.
+   *
+   * @param spec the model
+   * @return bytes, at least 0
+   * @since 0.2
+   */
+  default long loadingBytes(ModelSpec spec) {
+    return 0;
+  }
 }

@@ -5,26 +5,54 @@ import io.framewise.ModelInfo;
 import io.framewise.ResourceLimitException;
 import io.framewise.VideoInfo;
 import io.framewise.spi.PipelineOptions;
+import io.framewise.spi.ModelAdapter;
 import java.nio.file.Path;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Fits a job into its memory budget ({@code maxHeap}): estimates what one segment worker holds
- * (decoder reference frames and threads, the converted frame, batch copies, model input and output),
- * then derives the parallelism (and the batch) that fit, or fails fast naming what to change. Explicit
- * settings are never lowered silently: when they do not fit, the job fails.
+ * Fits a job into its memory budget ({@code maxHeap}): estimates the peak resident memory (RSS) of the
+ * process for the job, heap and native together, then derives the parallelism (and the batch) that
+ * fit, or fails fast naming what to change. Explicit settings are never lowered silently: when they do
+ * not fit, the job fails. See docs/memory.md for what is counted and how well it matches measurements.
+ *
+ * <p>The estimate is {@code FIXED_BYTES} (the JVM and the native libraries) + the larger of two
+ * moments: the model loading ({@link io.framewise.spi.ModelAdapterProvider#loadingBytes}, before any
+ * frame is decoded), and the job running: the loaded model once per session
+ * ({@link ModelAdapter#loadedBytes()}) + per segment worker or inference thread its share: decoder
+ * pictures, the converted frame, frame copies in flight, and one inference call's working memory
+ * ({@link ModelAdapter#workingBytes(int)}).
  *
  * @param parallelism segments decoded at once (segmented runs), or inference threads (unchunked runs)
  * @param batch frames per inference call
  * @param window segments in flight (running or finished but not yet written)
  * @param budgetBytes the budget
- * @param perWorkerBytes the estimate for one worker
+ * @param perWorkerBytes the estimate for one worker (unchunked: for the decoder and every inference thread)
+ * @param estimateBytes the whole estimate: fixed overhead, loaded model(s) and workers
  */
-record Budget(int parallelism, int batch, int window, long budgetBytes, long perWorkerBytes) {
+record Budget(int parallelism, int batch, int window, long budgetBytes, long perWorkerBytes, long estimateBytes) {
 
-  /** JVM and pipeline overhead that does not depend on the video: classes, model weights, buffers. */
-  static final long FIXED_BYTES = 96L << 20;
-  /** Decoded pictures an FFmpeg decoder may hold (references plus frame threads), yuv420p. */
-  static final int DECODER_PICTURES = 20;
+  private static final Logger LOG = LoggerFactory.getLogger(Budget.class);
+
+  /**
+   * What the process holds whatever the video and model: the JVM (its heap in use, metaspace, code
+   * cache, thread stacks) and the mapped native libraries (FFmpeg, ONNX Runtime, JavaCPP). Measured
+   * 114 to 119 MiB peak RSS for a 192x128 video and a 1 KB model with {@code -Xms64m}
+   * (benchmarks/README.md, "Budget"); a larger {@code -Xms} adds the heap it makes the JVM touch.
+   */
+  static final long FIXED_BYTES = 128L << 20;
+  /**
+   * Pictures a decoder's reference buffer holds for codecs with many references (H.264, HEVC, VP9,
+   * AV1): at most {@link #DPB_PIXELS} of pictures, as H.264/HEVC level 5.1 allows, and at most this
+   * many. Six covers what common encoders write (x264's presets up to slow: 3 to 5 references plus
+   * B-frame reordering); a stream with 16 references at 1080p holds 10 pictures (31 MiB) more.
+   */
+  static final int MAX_DPB_PICTURES = 6;
+  /** H.264 level 5.1's decoded picture buffer, 184,320 macroblocks, in pixels (five 3840x2160 pictures). */
+  static final long DPB_PIXELS = 184_320L * 256;
+  /** Reference pictures of the older codecs (MPEG-1/2/4 part 2, ...): two, plus the B-frame. */
+  static final int SHORT_DPB_PICTURES = 3;
   /**
    * Bytes per frame of the sample table an open MP4/MOV container holds: FFmpeg keeps the whole table
    * (offset, size, times of every frame) in memory. The memory benchmark measured about 115 bytes per
@@ -35,6 +63,49 @@ record Budget(int parallelism, int batch, int window, long budgetBytes, long per
 
   /** Most inference threads for one decoded stream (an unchunked job) by default. */
   static final int MAX_STREAM_WORKERS = 4;
+
+  /**
+   * What a model costs: while it loads, once loaded per session, and per inference call by batch size
+   * (index = batch).
+   *
+   * @param loadingBytes the peak while a session loads (at least {@code loadedBytes})
+   * @param loadedBytes the loaded model
+   * @param workingBytes one call's working memory by batch ({@code [0]} unused)
+   */
+  record ModelCost(long loadingBytes, long loadedBytes, long[] workingBytes) {
+
+    /** Asks the adapter and its provider, falling back on {@link #estimate} for what they cannot tell. */
+    static ModelCost of(ModelAdapter adapter, io.framewise.spi.JobConfig config) {
+      return of(adapter, config.modelAdapter().loadingBytes(config.model()));
+    }
+
+    /** Asks the adapter, with the provider's estimate of the loading peak. */
+    static ModelCost of(ModelAdapter adapter, long loadingBytes) {
+      int max = Math.max(1, adapter.maxBatchSize());
+      ModelCost fallback = estimate(adapter.info(), max);
+      long[] working = new long[max + 1];
+      for (int b = 1; b <= max; b++) {
+        long w = adapter.workingBytes(b);
+        working[b] = w >= 0 ? w : fallback.working(b);
+      }
+      long loaded = Math.max(0, adapter.loadedBytes());
+      return new ModelCost(Math.max(loaded, loadingBytes), loaded, working);
+    }
+
+    /** For an adapter that tells nothing: no loaded model, and per call its input twice plus 4 MiB per frame. */
+    static ModelCost estimate(ModelInfo model, int maxBatch) {
+      long[] working = new long[Math.max(1, maxBatch) + 1];
+      long input = 3L * model.inputWidth() * model.inputHeight() * Float.BYTES;
+      for (int b = 1; b < working.length; b++) {
+        working[b] = b * (input * 2 + (4L << 20));
+      }
+      return new ModelCost(0, 0, working);
+    }
+
+    long working(int batch) {
+      return workingBytes[Math.min(Math.max(1, batch), workingBytes.length - 1)];
+    }
+  }
 
   /** Inference threads an unchunked job plans for: the parallelism asked for, else one per core (at most 4). */
   static int streamWorkers(PipelineOptions o) {
@@ -61,91 +132,175 @@ record Budget(int parallelism, int batch, int window, long budgetBytes, long per
   }
 
   /**
-   * What an unchunked job holds: one decoder, the frames being collected, and per inference thread its
-   * model input and output and the frame copies in flight (two batches per thread).
+   * Before the model is loaded: refuses a job whose model alone (as the provider estimates it from the
+   * file) cannot fit the budget, so that a huge model is not loaded only to be refused.
    */
-  static long stream(VideoInfo video, ModelInfo model, int batch, int workers) {
+  static void checkModelFits(Path video, Path modelFile, long loadingBytes, PipelineOptions o) {
+    long budget = budgetOf(o);
+    long need = FIXED_BYTES + loadingBytes;
+    if (loadingBytes > 0 && need > budget) {
+      throw new ResourceLimitException("FW-300", video, String.format(Locale.ROOT,
+          "the model %s needs about %s to load (weights and runtime; %s with the JVM and libraries), but maxHeap is %s; "
+              + "raise maxHeap to at least %s, or use a smaller model",
+          modelFile.getFileName(), mib(loadingBytes), mib(need), DataSize.ofBytes(budget), mib(need)));
+    }
+  }
+
+  /**
+   * What an unchunked job holds beyond the fixed part and the loaded model: one decoder, the frames
+   * being collected, and per inference thread one call's working memory and the frame copies in
+   * flight (two batches per thread).
+   */
+  static long stream(VideoInfo video, ModelCost model, int batch, int workers) {
     long bgr = (long) video.width() * video.height() * 3;
     long copies = workers > 1 ? (2L * workers + 2) * batch * bgr : (batch > 1 ? batch * bgr : 0);
-    return decoder(video) + copies + workers * modelBuffers(model, batch);
+    return decoder(video, decoderThreads(1)) + copies + workers * model.working(batch);
   }
 
-  /** What one segment worker holds: its decoder, batch copies, model input and output. */
-  static long perWorker(VideoInfo video, ModelInfo model, int batch) {
+  /** {@link #stream(VideoInfo, ModelCost, int, int)} for a model that tells nothing about itself. */
+  static long stream(VideoInfo video, ModelInfo model, int batch, int workers) {
+    return stream(video, ModelCost.estimate(model, batch), batch, workers);
+  }
+
+  /** What one segment worker holds: its decoder, batch copies, one inference call's working memory. */
+  static long perWorker(VideoInfo video, ModelCost model, int batch, int workers) {
     long bgr = (long) video.width() * video.height() * 3;
     long copies = batch > 1 ? batch * bgr : 0;
-    return decoder(video) + copies + modelBuffers(model, batch);
+    return decoder(video, decoderThreads(workers)) + copies + model.working(batch);
   }
 
-  /** One open decoder: its pictures, the converted frame and (MP4) the container's sample table. */
-  private static long decoder(VideoInfo video) {
-    long pixels = (long) video.width() * video.height();
+  /** Frame threads one of {@code decoders} decoders may run: the cores shared out, at least 1. */
+  private static int decoderThreads(int decoders) {
+    return Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, decoders));
+  }
+
+  /**
+   * One open decoder: its pictures (the reference buffer, one per frame thread, the one being output),
+   * the converted BGR frame and (MP4) the container's sample table.
+   */
+  static long decoder(VideoInfo video, int threads) {
+    long pixels = Math.max(1, (long) video.width() * video.height());
     long sampleTable = video.declaredFrames() * SAMPLE_TABLE_BYTES_PER_FRAME; // 0 where the container declares no count
-    return DECODER_PICTURES * pixels * 3 / 2 + pixels * 3 + sampleTable;
+    return pictures(video.codec(), pixels, threads) * pixels * 3 / 2 + pixels * 3 + sampleTable;
   }
 
-  /** One adapter's model input (twice: ours and ONNX Runtime's) and output, for a batch. */
-  private static long modelBuffers(ModelInfo model, int batch) {
-    long input = (long) batch * 3 * model.inputWidth() * model.inputHeight() * Float.BYTES;
-    return input * 2 + (long) batch * (4L << 20);
+  /** Decoded yuv420p pictures a decoder holds at once. */
+  static long pictures(String codec, long pixels, int threads) {
+    long dpb = switch (codec.toLowerCase(Locale.ROOT)) {
+      case "mpeg4", "mpeg2video", "mpeg1video", "msmpeg4", "msmpeg4v2", "msmpeg4v3", "h263", "flv", "mjpeg", "rawvideo" ->
+          SHORT_DPB_PICTURES;
+      default -> Math.max(1, Math.min(MAX_DPB_PICTURES, DPB_PIXELS / pixels));
+    };
+    return dpb + threads + 1;
   }
 
+  /** The budget: {@code maxHeap}, else the JVM's maximum heap. */
+  static long budgetOf(PipelineOptions o) {
+    return o.maxHeap() != null ? o.maxHeap().bytes() : Runtime.getRuntime().maxMemory();
+  }
+
+  /** {@link #plan(Path, VideoInfo, ModelInfo, ModelCost, PipelineOptions, int, boolean, int)} for a model that tells nothing, planned as asked. */
   static Budget plan(Path video, VideoInfo info, ModelInfo model, PipelineOptions o, int maxBatch, boolean segmented) {
-    long budget = o.maxHeap() != null ? o.maxHeap().bytes() : Runtime.getRuntime().maxMemory();
+    int planned = segmented ? segmentWorkers(o, Integer.MAX_VALUE) : streamWorkers(o);
+    return plan(video, info, model, ModelCost.estimate(model, maxBatch), o, maxBatch, segmented, planned, Integer.MAX_VALUE);
+  }
+
+  /**
+   * Plans the job.
+   *
+   * @param plannedWorkers the workers the model was opened for: fewer workers load a second session
+   *     (another thread count), which is counted
+   * @param segments the segments of a segmented job (no more workers than that run)
+   */
+  static Budget plan(Path video, VideoInfo info, ModelInfo model, ModelCost cost, PipelineOptions o, int maxBatch, boolean segmented,
+      int plannedWorkers, int segments) {
+    long budget = budgetOf(o);
     int cores = Runtime.getRuntime().availableProcessors();
     int batch = o.batchSize() > 0 ? Math.min(o.batchSize(), maxBatch) : Math.min(maxBatch, 4);
     batch = Math.max(1, batch);
+    Budget b;
     if (!segmented) {
-      return planStream(video, info, model, o, batch, budget);
-    }
-    long per = perWorker(info, model, batch);
-    long available = budget - FIXED_BYTES;
-    int parallelism;
-    if (o.parallelism() > 0) {
-      parallelism = o.parallelism();
+      b = planStream(video, info, model, cost, o, batch, budget, plannedWorkers);
     } else {
-      parallelism = (int) Math.max(1, Math.min(cores, available / Math.max(1, per)));
-    }
-    if (o.batchSize() == 0) {
-      while (batch > 1 && FIXED_BYTES + parallelism * per > budget) {
-        batch--;
-        per = perWorker(info, model, batch);
+      long fixed = FIXED_BYTES + cost.loadedBytes(); // for deriving the parallelism; total() decides
+      int parallelism;
+      if (o.parallelism() > 0) {
+        parallelism = o.parallelism();
+      } else {
+        long per = perWorker(info, cost, batch, cores);
+        parallelism = (int) Math.max(1, Math.min(cores, (budget - fixed) / Math.max(1, per)));
       }
+      parallelism = Math.max(1, Math.min(parallelism, segments));
+      if (o.batchSize() == 0) {
+        while (batch > 1 && total(cost, parallelism, perWorker(info, cost, batch, parallelism), plannedWorkers) > budget) {
+          batch--;
+        }
+      }
+      long per = perWorker(info, cost, batch, parallelism);
+      long need = total(cost, parallelism, per, plannedWorkers);
+      if (need > budget) {
+        long minimum = total(cost, 1, perWorker(info, cost, 1, 1), plannedWorkers);
+        throw tooSmall(video, info, model, cost, budget, per, batch, parallelism, need, minimum);
+      }
+      b = new Budget(parallelism, batch, parallelism * 2, budget, per, need);
     }
-    long need = FIXED_BYTES + parallelism * per;
-    if (need > budget) {
-      long minimum = FIXED_BYTES + perWorker(info, model, 1);
-      throw tooSmall(video, info, model, budget, per, batch, parallelism, need, minimum);
-    }
-    return new Budget(parallelism, batch, parallelism * 2, budget, per);
+    LOG.debug("{}: memory estimate={} bytes ({} MiB: fixed {} MiB, model {} MiB loading, {} MiB loaded, {} x {} MiB per {}), batch {}, "
+        + "budget {} MiB", video.getFileName(), b.estimateBytes, b.estimateBytes >> 20, FIXED_BYTES >> 20, cost.loadingBytes() >> 20,
+        cost.loadedBytes() >> 20,
+        segmented ? b.parallelism : 1, b.perWorkerBytes >> 20, segmented ? "segment worker" : "stream (decoder and inference threads)",
+        b.batch, budget >> 20);
+    return b;
+  }
+
+  /**
+   * Fixed part plus the larger of loading and running: the loaded model (twice when the workers
+   * differ from those it was loaded for: a second session, loaded while the first is held) and the
+   * workers.
+   */
+  static long total(ModelCost cost, int workers, long perWorker, int plannedWorkers) {
+    return total(cost, workers == plannedWorkers ? 1 : 2, (long) workers * perWorker);
+  }
+
+  private static long total(ModelCost cost, int sessions, long workersBytes) {
+    long loading = cost.loadingBytes() + (sessions - 1L) * cost.loadedBytes();
+    long running = sessions * cost.loadedBytes() + workersBytes;
+    return FIXED_BYTES + Math.max(loading, running);
   }
 
   /** An unchunked job: derived inference threads and batch are lowered until they fit; explicit ones are not. */
-  private static Budget planStream(Path video, VideoInfo info, ModelInfo model, PipelineOptions o, int batch, long budget) {
+  private static Budget planStream(Path video, VideoInfo info, ModelInfo model, ModelCost cost, PipelineOptions o, int batch, long budget,
+      int plannedWorkers) {
     int workers = streamWorkers(o);
-    while (o.parallelism() == 0 && workers > 1 && FIXED_BYTES + stream(info, model, batch, workers) > budget) {
+    while (o.parallelism() == 0 && workers > 1 && streamTotal(info, cost, batch, workers, plannedWorkers) > budget) {
       workers--;
     }
     if (o.batchSize() == 0) {
-      while (batch > 1 && FIXED_BYTES + stream(info, model, batch, workers) > budget) {
+      while (batch > 1 && streamTotal(info, cost, batch, workers, plannedWorkers) > budget) {
         batch--;
       }
     }
-    long need = FIXED_BYTES + stream(info, model, batch, workers);
+    long need = streamTotal(info, cost, batch, workers, plannedWorkers);
     if (need > budget) {
-      throw tooSmall(video, info, model, budget, need - FIXED_BYTES, batch, workers, need, FIXED_BYTES + stream(info, model, 1, 1));
+      throw tooSmall(video, info, model, cost, budget, stream(info, cost, batch, workers), batch, workers, need,
+          streamTotal(info, cost, 1, 1, plannedWorkers));
     }
-    return new Budget(workers, batch, 1, budget, need - FIXED_BYTES);
+    return new Budget(workers, batch, 1, budget, stream(info, cost, batch, workers), need);
   }
 
-  private static ResourceLimitException tooSmall(Path video, VideoInfo info, ModelInfo model, long budget, long per, int batch,
-      int parallelism, long need, long minimum) {
-    return new ResourceLimitException("FW-300", video, String.format(
-        "a %dx%d video with model input %dx%d needs about %s per worker at batch %d (%d worker(s): %s with overhead), "
-            + "but maxHeap is %s; raise maxHeap to at least %s%s",
-        info.width(), info.height(), model.inputWidth(), model.inputHeight(), mib(per), batch, parallelism, mib(need),
-        DataSize.ofBytes(budget), mib(need),
-        batch > 1 || parallelism > 1 ? ", or lower batchSize/parallelism (1 worker at batch 1 needs " + mib(minimum) + ")" : ""));
+  private static long streamTotal(VideoInfo info, ModelCost cost, int batch, int workers, int plannedWorkers) {
+    return total(cost, workers == plannedWorkers ? 1 : 2, stream(info, cost, batch, workers));
+  }
+
+  private static ResourceLimitException tooSmall(Path video, VideoInfo info, ModelInfo model, ModelCost cost, long budget, long per,
+      int batch, int parallelism, long need, long minimum) {
+    return new ResourceLimitException("FW-300", video, String.format(Locale.ROOT,
+        "a %dx%d video with model %s (input %dx%d, about %s loaded, %s while loading) needs about %s: %s for the JVM and "
+            + "libraries, the model, and %s per worker at batch %d x %d worker(s); but maxHeap is %s; raise maxHeap to at least %s%s",
+        info.width(), info.height(), model.name(), model.inputWidth(), model.inputHeight(), mib(cost.loadedBytes()),
+        mib(cost.loadingBytes()), mib(need),
+        mib(FIXED_BYTES), mib(per), batch, parallelism, DataSize.ofBytes(budget), mib(need),
+        batch > 1 || parallelism > 1 ? ", or lower batchSize/parallelism (1 worker at batch 1 needs " + mib(minimum) + ")" : "")
+        + (cost.loadedBytes() > (long) parallelism * per ? ", or use a smaller model" : ""));
   }
 
   private static String mib(long bytes) {

@@ -76,7 +76,8 @@ public final class DefaultDetectionEngine implements DetectionEngine {
         ModelAdapter probe = openModel(config, Budget.streamWorkers(config.options()))) {
       VideoInfo info = decoder.info();
       ModelInfo modelInfo = probe.info();
-      Budget budget = Budget.plan(video, info, modelInfo, config.options(), probe.maxBatchSize(), false);
+      Budget budget = Budget.plan(video, info, modelInfo, Budget.ModelCost.of(probe, config), config.options(), probe.maxBatchSize(), false,
+          Budget.streamWorkers(config.options()), Integer.MAX_VALUE);
       LOG.debug("{}: {}x{} {} at {} fps; model {} ({}, input {}x{}); batch {}, {} inference thread(s)", video, info.width(), info.height(),
           info.codec(), info.frameRate(), modelInfo.name(), modelInfo.format().id(), modelInfo.inputWidth(), modelInfo.inputHeight(),
           budget.batch(), budget.parallelism());
@@ -224,6 +225,8 @@ public final class DefaultDetectionEngine implements DetectionEngine {
   }
 
   static ModelAdapter openModel(JobConfig config, int workers) {
+    // A model that alone cannot fit the budget is refused before it is loaded.
+    Budget.checkModelFits(config.video(), config.model().path(), config.modelAdapter().loadingBytes(config.model()), config.options());
     try {
       return config.modelAdapter().open(config.model(), workers);
     } catch (VideoDetectorException e) {

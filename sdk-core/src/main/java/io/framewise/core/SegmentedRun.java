@@ -79,12 +79,15 @@ final class SegmentedRun {
       Cancellation.check(video);
       ModelInfo modelInfo;
       int maxBatch;
+      Budget.ModelCost cost;
+      int planned = Budget.segmentWorkers(options, index.segments().size());
       // Opened for the workers the job plans, so the probe's session is the one they will share.
-      try (ModelAdapter probe = DefaultDetectionEngine.openModel(config, Budget.segmentWorkers(options, index.segments().size()))) {
+      try (ModelAdapter probe = DefaultDetectionEngine.openModel(config, planned)) {
         modelInfo = probe.info();
         maxBatch = probe.maxBatchSize();
+        cost = Budget.ModelCost.of(probe, config);
       }
-      budget = Budget.plan(video, index.info(), modelInfo, options, maxBatch, true);
+      budget = Budget.plan(video, index.info(), modelInfo, cost, options, maxBatch, true, planned, index.segments().size());
       fingerprint = JobFingerprint.of(config);
       if (options.checkpointDir() != null) {
         checkpoint = Checkpoint.open(options.checkpointDir(), video, fingerprint);

@@ -96,15 +96,15 @@ class ChunkingPartsTest {
     assertThat(b.batch()).isEqualTo(4);
     assertThat(b.window()).isEqualTo(2 * b.parallelism());
 
-    PipelineOptions tight = new PipelineOptions(0, null, DataSize.ofMebibytes(200), 0, 16, 1, false, null);
+    PipelineOptions tight = new PipelineOptions(0, null, DataSize.ofMebibytes(300), 0, 16, 1, false, null);
     assertThatThrownBy(() -> Budget.plan(Path.of("hd.mp4"), hd, model, tight, 32, true))
         .isInstanceOf(ResourceLimitException.class)
-        .hasMessageContaining("maxHeap is 200MiB")
+        .hasMessageContaining("maxHeap is 300MiB")
         .hasMessageContaining("lower batchSize/parallelism");
 
-    PipelineOptions derivedBatch = new PipelineOptions(0, null, DataSize.ofMebibytes(200), 0, 0, 1, false, null);
+    PipelineOptions derivedBatch = new PipelineOptions(0, null, DataSize.ofMebibytes(300), 0, 0, 1, false, null);
     Budget fitted = Budget.plan(Path.of("hd.mp4"), hd, model, derivedBatch, 32, true);
-    assertThat(fitted.parallelism() * fitted.perWorkerBytes() + Budget.FIXED_BYTES).isLessThanOrEqualTo(200L << 20);
+    assertThat(fitted.parallelism() * fitted.perWorkerBytes() + Budget.FIXED_BYTES).isLessThanOrEqualTo(300L << 20);
   }
 
   @Test

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
 final class LoadedModel {
 
   private static final Logger LOG = LoggerFactory.getLogger(LoadedModel.class);
-  private static final Pattern NAME_ENTRY = Pattern.compile("(\\d+)\\s*:\\s*(['\"])((?:\\\\.|(?!\\2).)*)\\2");
+  private static final Pattern NAME_ENTRY = Pattern.compile("(?<!\\d)(\\d{1,6})\\s*:\\s*(['\"])((?:\\\\.|(?!\\2).)*)\\2");
   private static final Pattern INTS = Pattern.compile("\\d+");
   private static final int DEFAULT_INPUT = 640;
   /** Largest batch used with a dynamic batch dimension. */
@@ -58,6 +58,10 @@ final class LoadedModel {
    * dynamic dimension.
    */
   final Map<String, long[]> fixedOutputShapes;
+  /** Bytes of one frame's outputs (the ones we read); outputs with unknown dimensions counted at {@link #UNKNOWN_OUTPUT_BYTES}. */
+  final long outputBytesPerFrame;
+  /** The model file's size. */
+  final long fileBytes;
   private int references;
   private boolean cached = true;
   private boolean closed;
@@ -83,6 +87,59 @@ final class LoadedModel {
       fixed.put(name, shape);
     }
     this.fixedOutputShapes = Map.copyOf(fixed);
+    long outBytes = 0;
+    for (String name : outputNames) {
+      long[] shape = shapes.get(name);
+      long count = Float.BYTES;
+      for (int i = 1; shape != null && i < shape.length && count > 0; i++) {
+        count = shape[i] > 0 ? count * shape[i] : -1;
+      }
+      outBytes += shape == null || count <= 0 ? UNKNOWN_OUTPUT_BYTES : count;
+    }
+    this.outputBytesPerFrame = outBytes;
+    long size;
+    try {
+      size = Files.size(path);
+    } catch (IOException e) {
+      size = 0;
+    }
+    this.fileBytes = size;
+  }
+
+  // ----------------------------------------------------------------------------------------- memory
+  // Calibrated with the benchmarks' budget-table (benchmarks/README.md, "Budget"): peak RSS of a child
+  // JVM against these estimates, for a 0.02 MB synthetic model, yolox_nano (3.6 MB) and a 400 MB model.
+
+  /**
+   * ONNX Runtime while it loads a model, per byte of the file: the parsed protobuf and the initializers
+   * copied out of it are alive together while the session is created (a 403 MiB model: 795 MiB above
+   * the JVM's baseline at the peak, 419 MiB once loaded).
+   */
+  static final double LOADING_FACTOR = 2.0;
+  /** A session's own state beyond its weights: graph, kernels, thread pool, allocator. */
+  static final long SESSION_BYTES = 8L << 20;
+  /**
+   * Intermediate tensors of one inference call per byte of its input: the arena ONNX Runtime grows
+   * for activations (yolox_nano at 416x416: about 10 times its 2 MiB input).
+   */
+  static final int ACTIVATION_FACTOR = 12;
+  /** An output whose dimensions are only known at run time. */
+  static final long UNKNOWN_OUTPUT_BYTES = 4L << 20;
+
+  /** Estimated peak while a model file of {@code fileBytes} loads. */
+  static long loadingBytes(long fileBytes) {
+    return (long) (fileBytes * LOADING_FACTOR) + SESSION_BYTES;
+  }
+
+  /** Estimated bytes a loaded model of {@code fileBytes} holds: its weights, once, and the session. */
+  static long loadedBytes(long fileBytes) {
+    return fileBytes + SESSION_BYTES;
+  }
+
+  /** Estimated bytes one inference call at {@code batch} needs: our input buffer and ONNX Runtime's, outputs, activations. */
+  long workingBytes(int batch) {
+    long input = 3L * info.inputWidth() * info.inputHeight() * Float.BYTES;
+    return batch * (input * (2 + ACTIVATION_FACTOR) + outputBytesPerFrame * 2);
   }
 
   private static volatile OrtEnvironment environment;
@@ -250,8 +307,16 @@ final class LoadedModel {
       throw layoutError(path, e.getMessage(), inputs, outputs);
     }
     List<String> labels = labels(spec, metadata);
-    if (!labels.isEmpty() && layout.classes() > 0 && labels.size() != layout.classes()) {
-      LOG.warn("{}: {} labels for {} classes; classes without a label are reported by id", path, labels.size(), layout.classes());
+    if (!labels.isEmpty() && layout.classes() > 0 && labels.size() < layout.classes()) {
+      Path source = spec.labels().isEmpty() && spec.labelsFile() != null ? spec.labelsFile() : path;
+      throw new ModelException("FW-208", path, "the model outputs " + layout.classes() + " classes but "
+          + (!spec.labels().isEmpty() ? "the labels given name " : spec.labelsFile() != null ? "the labels file " + source + " names "
+          : "its metadata names ") + labels.size() + ": detections of classes " + labels.size() + ".." + (layout.classes() - 1)
+          + " would have no label", null);
+    }
+    if (!labels.isEmpty() && layout.classes() > 0 && labels.size() > layout.classes()) {
+      LOG.warn("{}: {} labels for {} classes; the last {} label(s) are never used", path, labels.size(), layout.classes(),
+          labels.size() - layout.classes());
     }
     ModelInfo info = new ModelInfo(spec.displayName(), layout.format(), width, height, labels);
     int maxBatch = inShape[0] < 0 ? MAX_BATCH : 1;

@@ -72,9 +72,21 @@ record ModelLayout(ModelFormat format, String output, @Nullable String boxesOutp
     boolean end2endTag = "true".equals(metadata.getOrDefault("end2end", "").toLowerCase(Locale.ROOT));
     if (wanted == ModelFormat.AUTO) {
       long grid = gridCells(inputW, inputH);
+      int nc = metadataClasses(metadata);
       if (end2endTag && b == 6) {
         wanted = ModelFormat.END2END;
         why = "metadata end2end=True and [1,K,6] output";
+      } else if (nc > 0 && a == 4 + nc && b != 5 + nc) {
+        // Metadata that fixes the class count wins over grid arithmetic: [1,84,16] at 64x64 is 84 = 4+80
+        // channels, not 84 grid rows of 11 classes.
+        wanted = ModelFormat.YOLOV8;
+        why = "[1,4+nc,N] output with nc = " + nc + " from the metadata's names (channels first)";
+      } else if (nc > 0 && b == 5 + nc && a != 4 + nc) {
+        wanted = a == grid ? ModelFormat.YOLOX : ModelFormat.YOLOV5;
+        why = "[1,N,5+nc] output with nc = " + nc + " from the metadata's names"
+            + (a == grid ? " and N = " + grid + " rows, one per grid cell of strides 8/16/32 (YOLOX raw head)"
+                : a == 3 * grid ? " and N = 3 anchors x " + grid + " grid cells (YOLOv5/v7)"
+                : ", assumed YOLOv5/v7 (pass format yolox for a YOLOX raw head)");
       } else if (a > 4 && (b > a || b < 0)) {
         wanted = ModelFormat.YOLOV8;
         why = "[1,4+nc,N] output (channels first)";
@@ -114,6 +126,23 @@ record ModelLayout(ModelFormat format, String output, @Nullable String boxesOutp
       case SSD -> throw new IllegalArgumentException("SSD models have two outputs (scores and boxes)");
       case AUTO -> throw new AssertionError();
     };
+  }
+
+  /**
+   * The class count the metadata fixes: Ultralytics' {@code nc}, else the number of entries of its
+   * {@code names} (highest id + 1); -1 when neither is there.
+   */
+  static int metadataClasses(Map<String, String> metadata) {
+    String nc = metadata.get("nc");
+    if (nc != null && nc.strip().matches("\\d{1,6}")) {
+      return Integer.parseInt(nc.strip());
+    }
+    String names = metadata.get("names");
+    if (names != null) {
+      int n = LoadedModel.parseNames(names).size();
+      return n > 0 ? n : -1;
+    }
+    return -1;
   }
 
   private static ModelLayout ssd(List<Output> outputs, String why) {

@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.framewise.BoundingBox;
 import io.framewise.Detection;
+import io.framewise.ModelException;
 import io.framewise.ModelFormat;
 import io.framewise.ModelInfo;
 import io.framewise.ModelSpec;
@@ -82,6 +83,16 @@ final class OnnxModelAdapter implements ModelAdapter {
   }
 
   @Override
+  public long loadedBytes() {
+    return LoadedModel.loadedBytes(model.fileBytes);
+  }
+
+  @Override
+  public long workingBytes(int batch) {
+    return model.workingBytes(batch);
+  }
+
+  @Override
   public int maxBatchSize() {
     return model.maxBatch;
   }
@@ -119,7 +130,7 @@ final class OnnxModelAdapter implements ModelAdapter {
       try (OrtSession.Result result = outputTensors.isEmpty()
           ? model.session.run(Map.of(model.inputName, inputTensor), model.outputNames)
           : model.session.run(Map.of(model.inputName, inputTensor), outputTensors)) {
-        decode(result, n, conf, candidates);
+        decode(result, frames, conf, candidates);
       }
     } catch (OrtException e) {
       throw new IOException("ONNX Runtime failed: " + String.valueOf(e.getMessage()).replaceAll("\\s+", " ").trim(), e);
@@ -177,8 +188,9 @@ final class OnnxModelAdapter implements ModelAdapter {
     return tensor.getBufferRef().map(b -> ((FloatBuffer) b).duplicate().clear()).orElseGet(tensor::getFloatBuffer);
   }
 
-  private void decode(OrtSession.Result result, int n, float conf, List<List<Candidate>> candidates) throws OrtException {
+  private void decode(OrtSession.Result result, List<VideoFrame> frames, float conf, List<List<Candidate>> candidates) throws OrtException {
     ModelInfo info = model.info;
+    int n = frames.size();
     OnnxTensor out = output(result, model.layout.output());
     long[] shape = out.getInfo().getShape();
     FloatBuffer data = data(out);
@@ -191,16 +203,55 @@ final class OnnxModelAdapter implements ModelAdapter {
     }
     for (int i = 0; i < n; i++) {
       FloatBuffer one = data.slice(i * per, per);
-      candidates.add(switch (model.layout.format()) {
-        case YOLOV8 -> OutputDecoder.yolov8(one, model.layout.classes(), (int) shape[2], conf);
-        case YOLOV5 -> OutputDecoder.yolov5(one, model.layout.classes(), (int) shape[1], conf);
-        case YOLOX -> OutputDecoder.yolox(one, model.layout.classes(), info.inputWidth(), info.inputHeight(), conf);
-        case END2END -> OutputDecoder.end2end(one, (int) shape[1], conf);
-        case SSD -> OutputDecoder.ssd(one, boxes.slice(i * perBox, perBox), (int) shape[2], (int) shape[1],
-            info.inputWidth(), info.inputHeight(), conf);
-        case AUTO -> throw new AssertionError();
-      });
+      try {
+        candidates.add(checkClasses(decodeOne(one, boxes == null ? null : boxes.slice(i * perBox, perBox), shape, conf)));
+      } catch (BadOutput e) {
+        throw badOutput(e, frames.get(i));
+      }
     }
+  }
+
+  private List<Candidate> decodeOne(FloatBuffer one, @Nullable FloatBuffer boxes, long[] shape, float conf) {
+    ModelInfo info = model.info;
+    return switch (model.layout.format()) {
+      case YOLOV8 -> OutputDecoder.yolov8(one, model.layout.classes(), (int) shape[2], conf);
+      case YOLOV5 -> OutputDecoder.yolov5(one, model.layout.classes(), (int) shape[1], conf);
+      case YOLOX -> OutputDecoder.yolox(one, model.layout.classes(), info.inputWidth(), info.inputHeight(), conf);
+      case END2END -> OutputDecoder.end2end(one, (int) shape[1], conf);
+      case SSD -> OutputDecoder.ssd(one, boxes, (int) shape[2], (int) shape[1], info.inputWidth(), info.inputHeight(), conf);
+      case AUTO -> throw new AssertionError();
+    };
+  }
+
+  /**
+   * Refuses a candidate whose class has no label when the model has labels (only end-to-end models
+   * can get here: for the other families the load refuses fewer labels than classes).
+   */
+  private List<Candidate> checkClasses(List<Candidate> found) {
+    int labels = model.info.labels().size();
+    if (labels > 0) {
+      for (Candidate c : found) {
+        if (c.classId() >= labels) {
+          throw new BadOutput(BadOutput.CLASS_OUT_OF_RANGE, "a detection (score " + c.score() + ") has class " + c.classId()
+              + ", beyond the model's " + labels + " label(s) (ids 0.." + (labels - 1) + ")");
+        }
+      }
+    }
+    return found;
+  }
+
+  /** The typed error for a value no working detector outputs, naming the model file and the frame. */
+  private ModelException badOutput(BadOutput e, VideoFrame frame) {
+    String where = frame.index() >= 0
+        ? "frame " + frame.index() + " (" + String.format(java.util.Locale.ROOT, "%.1f", frame.ptsMs()) + " ms)"
+        : "the frame at " + String.format(java.util.Locale.ROOT, "%.1f", frame.ptsMs()) + " ms";
+    String what = switch (e.code) {
+      case BadOutput.NOT_FINITE -> "an output that is not a finite number";
+      case BadOutput.SCORE_ABOVE_ONE -> "a score above 1";
+      default -> "a class id out of range";
+    };
+    return new ModelException(e.code, model.path, "model " + model.info.name() + " gave " + what + " on " + where
+        + ": output '" + model.layout.output() + "' " + e.getMessage(), null);
   }
 
   private List<Detection> toDetections(List<Candidate> candidates, Preprocessing.Geometry g, DetectionParams params) {
@@ -221,8 +272,8 @@ final class OnnxModelAdapter implements ModelAdapter {
       if (x2 <= x1 || y2 <= y1) {
         continue; // entirely in the padding, or degenerate
       }
-      double score = Math.min(1.0, Math.max(0.0, c.score()));
-      detections.add(new Detection(c.classId(), info.label(c.classId()), score, new BoundingBox(x1, y1, x2, y2)));
+      // The decoder refused scores that are not finite or above 1; candidates reached the threshold (>= 0).
+      detections.add(new Detection(c.classId(), info.label(c.classId()), c.score(), new BoundingBox(x1, y1, x2, y2)));
     }
     return detections;
   }

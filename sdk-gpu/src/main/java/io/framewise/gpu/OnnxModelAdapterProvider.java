@@ -1,6 +1,8 @@
 package io.framewise.gpu;
 
 import io.framewise.ModelSpec;
+import java.io.IOException;
+import java.nio.file.Files;
 import io.framewise.spi.ModelAdapter;
 import io.framewise.spi.ModelAdapterProvider;
 
@@ -36,5 +38,15 @@ public final class OnnxModelAdapterProvider implements ModelAdapterProvider {
   @Override
   public ModelAdapter open(ModelSpec spec, int workers) {
     return OnnxModelAdapter.open(spec, workers);
+  }
+
+  /** From the model file's size (0 when it cannot be read: loading will say why). */
+  @Override
+  public long loadingBytes(ModelSpec spec) {
+    try {
+      return Files.isRegularFile(spec.path()) ? LoadedModel.loadingBytes(Files.size(spec.path())) : 0;
+    } catch (IOException e) {
+      return 0;
+    }
   }
 }
