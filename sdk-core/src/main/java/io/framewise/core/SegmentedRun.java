@@ -3,6 +3,7 @@ package io.framewise.core;
 import io.framewise.DetectionSummary;
 import io.framewise.DetectorIOException;
 import io.framewise.JobError;
+import io.framewise.ModelException;
 import io.framewise.ModelInfo;
 import io.framewise.spi.JobConfig;
 import io.framewise.spi.JobFingerprint;
@@ -113,6 +114,7 @@ final class SegmentedRun {
       long processed = 0;
       long failed = 0;
       long detections = 0;
+      int segmentsLost = 0;
       // Where the stream is damaged, segments may not decode as the whole stream does: from the first
       // segment that met damage (or from the start, when the index pass met it) the stream is decoded
       // whole, as an unchunked run decodes it, so the output does not depend on the chunking.
@@ -134,10 +136,14 @@ final class SegmentedRun {
               segment.index(), segment.firstFrameId(), segment.lastFrameId(), wholeFrom);
           break;
         }
+        if (outcome.failure() instanceof ModelException m && refusedOutput(m)) {
+          throw m; // the model's output itself is refused: the unchunked run fails on the same frame, so does this one
+        }
         if (outcome.failure() != null) {
           long lost = options.keyframesOnly() ? segment.gopFrames().length : segment.frameCount();
           decoded += lost;
           failed += lost;
+          segmentsLost++;
           errors.add("FW-108", "frames " + segment.firstFrameId() + ".." + segment.lastFrameId() + " (segment " + segment.index()
               + ") failed after " + MAX_ATTEMPTS + " attempts: " + oneLine(outcome.failure()), segment.firstFrameId(), null);
           continue;
@@ -165,7 +171,8 @@ final class SegmentedRun {
         detections += rest[3];
       }
       tracker.finished(options.keyframesOnly() ? framesCovered.get() : decoded);
-      DetectionSummary summary = options.keyframesOnly()
+      // every segment lost to failures (FW-108, in errors): incomplete, not "no frame could be decoded"
+      DetectionSummary summary = options.keyframesOnly() || (segmentsLost > 0 && decoded == failed)
           ? new DetectionSummary(decoded, processed, failed, detections, failed == 0 && errors.isEmpty(), errors.snapshot())
           : DefaultDetectionEngine.summarize(video, index.info(), decoded - failed, failed, processed, detections, errors);
       writer.end(summary);
@@ -201,6 +208,18 @@ final class SegmentedRun {
     }
     SpillFile.Trailer t = SpillFile.replay(outcome.file(), Checkpoint.header(fingerprint, segment), f -> {}); // replayed from a checkpoint: read its trailer
     return t.failed() > 0 || !t.errors().isEmpty();
+  }
+
+  /**
+   * Whether the model's output was refused as no detector's (FW-206 not a number, FW-207 a score above 1,
+   * FW-208 a class beyond the labels): deterministic, so never retried, and the job fails as an
+   * unchunked run does (segments before it hold no such frame, so it is the same first frame).
+   */
+  private static boolean refusedOutput(ModelException e) {
+    return switch (String.valueOf(e.code())) {
+      case "FW-206", "FW-207", "FW-208" -> true;
+      default -> false;
+    };
   }
 
   /** Whether a segment failed for good on the input (the decoder), not on the model or the disk. */
@@ -339,6 +358,9 @@ final class SegmentedRun {
       } catch (IOException | RuntimeException e) {
         if (cancelled || Thread.currentThread().isInterrupted()) {
           return new Outcome(file, e, null); // the job ended: not a segment failure, no retry
+        }
+        if (e instanceof ModelException m && refusedOutput(m)) {
+          return new Outcome(file, e, null); // not a passing fault: the same frame gives the same output every time
         }
         last = e;
         LOG.warn("segment {} (frames {}..{}) failed on attempt {} of {}: {}", segment.index(), segment.firstFrameId(),

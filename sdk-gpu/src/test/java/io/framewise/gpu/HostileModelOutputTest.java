@@ -215,21 +215,16 @@ class HostileModelOutputTest {
   }
 
   /**
-   * A chunked job runs each segment on its own; a segment whose model output is refused fails like
-   * any segment (three attempts, then FW-108 in {@code summary.errors} quoting the model error), and
-   * the job ends incomplete, never complete.
+   * A chunked job fails as the unchunked one does: a refused model output is not a passing fault, so
+   * the segment is not retried and the job ends with the same ModelException, naming the same frame.
    */
   @Test
-  void chunked_badOutput_segmentFailsAndJobIsIncomplete() throws IOException {
+  void chunked_badOutput_failsAsTheUnchunkedRunDoes() throws IOException {
     Path model = yolov8Model("score-2-chunked.onnx", yolov8(3, 4, 32, 32, 16, 16, 0, 2f), 3, 4);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    DetectionSummary s = VideoDetector.open(video).model(model).chunkSize(Duration.ofMillis(500)).writeJson(out);
-    assertThat(s.complete()).isFalse();
-    assertThat(s.framesProcessed()).isZero();
-    assertThat(s.errors()).isNotEmpty();
-    assertThat(s.errors().get(0).code()).isEqualTo("FW-108");
-    assertThat(s.errors().get(0).message()).contains("FW-207").contains("score-2-chunked.onnx");
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains("\"complete\":false");
+    ModelException unchunked = failsCleanly(model, j -> j);
+    ModelException chunked = failsCleanly(model, j -> j.chunkSize(Duration.ofMillis(500)).parallelism(2));
+    assertThat(chunked.code()).isEqualTo("FW-207").isEqualTo(unchunked.code());
+    assertThat(chunked.getMessage()).isEqualTo(unchunked.getMessage()).contains("score-2-chunked.onnx");
   }
 
   private static ModelException failsCleanly(Path model, UnaryOperator<io.framewise.DetectionJob> options) throws IOException {

@@ -43,7 +43,7 @@ import picocli.CommandLine.TypeConversionException;
             + "and parallelism. With --checkpoint-dir, completed segments are journaled so that a run that was "
             + "killed resumes where it stopped when started again with the same arguments; the journal is "
             + "deleted when the run succeeds, and discarded (with a warning) when the video or the settings "
-            + "changed. --max-heap bounds the memory of the whole pipeline: a job that cannot fit fails at once "
+            + "changed. --max-heap bounds the job's peak memory, heap and native: a job that cannot fit fails at once "
             + "(exit 1) saying what to change.",
         ""},
     exitCodeListHeading = "%nExit codes:%n",
@@ -118,7 +118,8 @@ final class DetectCommand extends JobCommand {
   boolean keyframesOnly;
 
   @Option(names = "--max-heap", paramLabel = "SIZE", converter = DataSizeConverter.class,
-      description = "Memory budget of the whole pipeline, e.g. 512MiB or 2GiB (default: the JVM's maximum heap).")
+      description = "Peak memory (heap and native: model, decoder, frames) the job may use, e.g. 512MiB or 2GiB "
+          + "(default: the JVM's maximum heap).")
   @Nullable DataSize maxHeap;
 
   @Option(names = "--checkpoint-dir", paramLabel = "DIR",
