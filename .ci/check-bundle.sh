@@ -38,10 +38,10 @@ for m in "${jar_modules[@]}" "${pom_modules[@]}"; do
   done
   # Central's required metadata, in the pom itself or inherited from framewise-parent (deployed beside it).
   for element in name description url licenses developers scm; do
-    if ! grep -q "<$element>" "$pom"; then
+    if ! grep -qE "<$element[ >]" "$pom"; then
       parent_pom="$(ls -1 "$group/framewise-parent"/*/*.pom 2>/dev/null | sort | tail -1 || true)"
       if ! grep -q "<artifactId>framewise-parent</artifactId>" "$pom" || [ -z "$parent_pom" ] \
-          || ! grep -q "<$element>" "$parent_pom" || [ "$element" = name ] || [ "$element" = description ]; then
+          || ! grep -qE "<$element[ >]" "$parent_pom" || [ "$element" = name ] || [ "$element" = description ]; then
         problem "$m: pom has no <$element> (Central requires it)"
       fi
     fi
