@@ -140,9 +140,12 @@ public final class DetectionJob {
    *
    * @param decoder the provider
    * @return this job, for chaining
+   * @throws IllegalStateException if already set
    */
   public DetectionJob decoder(VideoDecoderProvider decoder) {
-    this.decoder = Objects.requireNonNull(decoder, "decoder");
+    Objects.requireNonNull(decoder, "decoder");
+    requireState(this.decoder == null, "decoder was already set to %s", this.decoder);
+    this.decoder = decoder;
     return this;
   }
 
@@ -151,9 +154,12 @@ public final class DetectionJob {
    *
    * @param modelAdapter the provider
    * @return this job, for chaining
+   * @throws IllegalStateException if already set
    */
   public DetectionJob modelAdapter(ModelAdapterProvider modelAdapter) {
-    this.modelAdapter = Objects.requireNonNull(modelAdapter, "modelAdapter");
+    Objects.requireNonNull(modelAdapter, "modelAdapter");
+    requireState(this.modelAdapter == null, "modelAdapter was already set to %s", this.modelAdapter);
+    this.modelAdapter = modelAdapter;
     return this;
   }
 
@@ -162,9 +168,12 @@ public final class DetectionJob {
    *
    * @param resultWriter the provider
    * @return this job, for chaining
+   * @throws IllegalStateException if already set
    */
   public DetectionJob resultWriter(ResultWriterProvider resultWriter) {
-    this.resultWriter = Objects.requireNonNull(resultWriter, "resultWriter");
+    Objects.requireNonNull(resultWriter, "resultWriter");
+    requireState(this.resultWriter == null, "resultWriter was already set to %s", this.resultWriter);
+    this.resultWriter = resultWriter;
     return this;
   }
 
@@ -299,8 +308,10 @@ public final class DetectionJob {
    * (they are the key frames' positions among all frames).
    *
    * @return this job, for chaining
+   * @throws IllegalStateException if already set
    */
   public DetectionJob keyframesOnly() {
+    requireState(!keyframesOnly, "keyframesOnly was already set");
     this.keyframesOnly = true;
     return this;
   }

@@ -1,0 +1,25 @@
+/**
+ * Framewise's engine, FFmpeg decoder and streaming JSON writer, registered as services. The exported
+ * package holds only the named defaults ({@code FfmpegDecoderProvider}, {@code JsonResultWriterProvider},
+ * {@code DefaultDetectionEngine}) that a {@code VideoDetector.Builder} may be given explicitly; everything
+ * else in it is package-private.
+ *
+ * <p>FFmpeg's natives come from {@code org.bytedeco:ffmpeg} and {@code org.bytedeco:javacpp} with the
+ * platform's classifier, modules {@code org.bytedeco.ffmpeg.<platform>} and
+ * {@code org.bytedeco.javacpp.<platform>}: on the module path add them with {@code --add-modules}.
+ */
+module io.framewise.core {
+  requires transitive io.framewise;
+  requires org.bytedeco.javacpp;
+  requires org.bytedeco.ffmpeg;
+  requires com.fasterxml.jackson.core;
+  requires com.github.benmanes.caffeine;
+  requires org.slf4j;
+  requires static org.jspecify;
+
+  exports io.framewise.core;
+
+  provides io.framewise.spi.VideoDecoderProvider with io.framewise.core.FfmpegDecoderProvider;
+  provides io.framewise.spi.ResultWriterProvider with io.framewise.core.JsonResultWriterProvider;
+  provides io.framewise.spi.DetectionEngine with io.framewise.core.DefaultDetectionEngine;
+}
