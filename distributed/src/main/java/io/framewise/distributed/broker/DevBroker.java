@@ -7,9 +7,13 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -54,8 +58,10 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Not yet wired into the CLI: a later step adds {@code framewise-cli broker --data DIR [--port N]}
- * on top of this class. Not thread-safe for concurrent start/close from several threads beyond the
- * monitor it holds; one owner starts and closes it.
+ * on top of this class. Its methods are synchronized.
+ *
+ * <p>Kafka's own fatal-error handling applies: a broker that meets an unrecoverable error (a full
+ * disk, a corrupt log) may end the JVM through Kafka's {@code Exit}, as the standalone broker does.
  */
 public final class DevBroker implements AutoCloseable {
 
@@ -73,6 +79,8 @@ public final class DevBroker implements AutoCloseable {
     private final Duration startTimeout;
 
     private @Nullable KafkaRaftServer server;
+    private @Nullable FileChannel lockChannel;
+    private @Nullable FileLock lock;
     private int port;
     private int controllerPort;
     private @Nullable String clusterId;
@@ -115,8 +123,9 @@ public final class DevBroker implements AutoCloseable {
      *
      * @return the bootstrap address for clients, {@code 127.0.0.1:<port>}
      * @throws IllegalStateException if it is already running
-     * @throws UncheckedIOException if the data directory cannot be created or formatted
-     * @throws DevBrokerException if the broker does not start or does not become ready in time
+     * @throws UncheckedIOException if the data directory cannot be created
+     * @throws DevBrokerException if the directory cannot be formatted, or the broker does not start
+     *     or does not become ready in time
      */
     public synchronized String start() {
         if (server != null) {
@@ -129,6 +138,16 @@ public final class DevBroker implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create broker data directory " + logDir, e);
         }
+        lockDataDir();
+        try {
+            return startLocked(t0, logDir);
+        } catch (RuntimeException e) {
+            releaseLock();
+            throw e;
+        }
+    }
+
+    private String startLocked(long t0, Path logDir) {
         port = pickPort(requestedPort != 0 ? requestedPort : port);
         controllerPort = pickPort(controllerPort);
         KafkaConfig config = KafkaConfig.fromProps(serverProperties(logDir), false);
@@ -145,7 +164,8 @@ public final class DevBroker implements AutoCloseable {
         try {
             awaitReady();
         } catch (RuntimeException e) {
-            close();
+            server = null;
+            shutdownQuietly(s);
             throw e;
         }
         LOG.info("Development Kafka broker ready on {} (cluster {}, data {}) in {} ms",
@@ -205,6 +225,61 @@ public final class DevBroker implements AutoCloseable {
             s.awaitShutdown();
             LOG.info("Development Kafka broker on {}:{} stopped in {} ms",
                     HOST, port, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        }
+        releaseLock();
+    }
+
+    /**
+     * Locks the data directory for this broker. Kafka locks its log directories too, but a second
+     * broker that finds them locked ends the JVM (a fatal fault in its raft thread); this lock
+     * turns that into an exception before Kafka is started.
+     */
+    private void lockDataDir() {
+        Path lockFile = dataDir.resolve("devbroker.lock");
+        FileChannel ch = null;
+        try {
+            ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock l = ch.tryLock();
+            if (l == null) {
+                throw new DevBrokerException("Kafka data directory " + dataDir
+                        + " is in use by another broker (another process holds " + lockFile + ")");
+            }
+            lockChannel = ch;
+            lock = l;
+        } catch (OverlappingFileLockException e) {
+            closeQuietly(ch);
+            throw new DevBrokerException("Kafka data directory " + dataDir + " is in use by another broker in this JVM", e);
+        } catch (IOException e) {
+            closeQuietly(ch);
+            throw new UncheckedIOException("cannot lock Kafka data directory " + dataDir, e);
+        } catch (RuntimeException e) {
+            closeQuietly(ch);
+            throw e;
+        }
+    }
+
+    private void releaseLock() {
+        FileLock l = lock;
+        FileChannel ch = lockChannel;
+        lock = null;
+        lockChannel = null;
+        try {
+            if (l != null) {
+                l.release();
+            }
+        } catch (IOException e) {
+            LOG.warn("Cannot release the lock on {}", dataDir, e);
+        }
+        closeQuietly(ch);
+    }
+
+    private static void closeQuietly(@Nullable FileChannel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                LOG.debug("Cannot close a lock file channel", e);
+            }
         }
     }
 
@@ -272,8 +347,7 @@ public final class DevBroker implements AutoCloseable {
                     .setFeatureLevel(Feature.SHARE_VERSION.featureName(), Feature.SHARE_VERSION.latestProduction())
                     .run();
         } catch (Exception e) {
-            throw new UncheckedIOException(new IOException(
-                    "cannot format Kafka data directory " + logDir + ": " + e.getMessage(), e));
+            throw new DevBrokerException("cannot format Kafka data directory " + logDir + ": " + e.getMessage(), e);
         }
         LOG.debug("Formatted {}: {}", logDir, formatterOutput.toString(StandardCharsets.UTF_8).strip());
         return id;

@@ -298,6 +298,18 @@ class DevBrokerTest {
     }
 
     @Test
+    void aSecondBrokerOnADirectoryInUseFailsAndLeavesTheFirstRunning() throws Exception {
+        try (DevBroker second = new DevBroker(shared.resolve("kafka"), 0, Duration.ofSeconds(20))) {
+            assertThatThrownBy(second::start).isInstanceOf(DevBrokerException.class)
+                    .hasMessageContaining(shared.resolve("kafka").toString());
+            assertThat(second.isRunning()).isFalse();
+        }
+        try (Admin admin = admin(bootstrap)) {
+            assertThat(admin.describeCluster().clusterId().get()).isEqualTo(broker.clusterId());
+        }
+    }
+
+    @Test
     void argumentsAreChecked() {
         assertThatThrownBy(() -> new DevBroker(shared, 70_000, Duration.ofSeconds(1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("port");
