@@ -9,7 +9,7 @@ export GNUPGHOME="${2:-${GNUPGHOME:-$HOME/.gnupg}}"
 group="$repo/io/framewise"
 jar_modules=(sdk-api sdk-core sdk-gpu)
 pom_modules=(framewise-parent framewise-bom)
-unpublished=(sdk-testkit samples framewise-cli framewise-benchmarks)
+unpublished=(sdk-testkit samples framewise-cli framewise-benchmarks framewise-distributed)
 fail=0
 problem() { echo "check-bundle: $*" >&2; fail=1; }
 
