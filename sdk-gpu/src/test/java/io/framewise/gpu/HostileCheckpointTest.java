@@ -75,7 +75,7 @@ class HostileCheckpointTest {
       byte[] reference = f.fresh(UnaryOperator.identity(), opts(j -> j), new CountingProvider());
       DetectorIOException e = catchThrowableOfType(
           () -> f.job(new CountingProvider(), UnaryOperator.identity(), opts(j -> j)).checkpointDir(f.checkpoint())
-              .writeJson(new FailingStream(reference.length - 1)),
+              .writeJson(new FullDiskStream(reference.length - 1)),
           DetectorIOException.class);
       assertThat(e).as("the output fails at its last byte").isNotNull();
       assertThat(segmentsIn(f.checkpoint())).as("segments committed before the output failed").hasSize(5);
@@ -290,7 +290,7 @@ class HostileCheckpointTest {
     Path foreign = tmp.resolve("foreign");
     byte[] reference = base.fresh(UnaryOperator.identity(), opts(j -> j.confidence(0.6)), new CountingProvider());
     catchThrowableOfType(() -> base.job(new CountingProvider(), UnaryOperator.identity(), opts(j -> j.confidence(0.6)))
-        .checkpointDir(foreign).writeJson(new FailingStream(reference.length - 1)), DetectorIOException.class);
+        .checkpointDir(foreign).writeJson(new FullDiskStream(reference.length - 1)), DetectorIOException.class);
     assertThat(foreign.resolve("segment-000002.fws")).exists();
     Path checkpoint = base.copyCheckpoint(tmp.resolve("checkpoint"));
     Files.copy(foreign.resolve("segment-000002.fws"), checkpoint.resolve("segment-000002.fws"),
@@ -434,28 +434,5 @@ class HostileCheckpointTest {
           .forEach(n -> found.add(Integer.parseInt(n.substring(8, 14))));
     }
     return found;
-  }
-
-  /** An output that fails once {@code limit} bytes were written, like a full disk. */
-  private static final class FailingStream extends OutputStream {
-    private final int limit;
-    private int written;
-
-    FailingStream(int limit) {
-      this.limit = limit;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      if (written + len > limit) {
-        throw new IOException("No space left on device (simulated)");
-      }
-      written += len;
-    }
   }
 }

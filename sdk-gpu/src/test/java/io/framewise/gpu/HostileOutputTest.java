@@ -272,7 +272,7 @@ class HostileOutputTest {
     for (UnaryOperator<DetectionJob> options : List.<UnaryOperator<DetectionJob>>of(
         UnaryOperator.identity(), j -> j.parallelism(1), j -> j.chunkSize(DataSize.ofBytes(4096)))) {
       DetectorIOException e = catchThrowableOfType(
-          () -> options.apply(VideoDetector.open(video).model(model)).writeJson(new FullAfter(500)), DetectorIOException.class);
+          () -> options.apply(VideoDetector.open(video).model(model)).writeJson(new FullDiskStream(500)), DetectorIOException.class);
       assertThat(e).isNotNull();
       assertThat(e.code()).isEqualTo("FW-500");
       assertThat(e.getMessage()).isEqualTo("cannot write the JSON to the output stream: No space left on device (FW-500)");
@@ -392,29 +392,6 @@ class HostileOutputTest {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
-    }
-  }
-
-  /** A disk that fills up after {@code limit} bytes. */
-  static final class FullAfter extends OutputStream {
-    private final long limit;
-    private long written;
-
-    FullAfter(long limit) {
-      this.limit = limit;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      if (written + len > limit) {
-        throw new IOException("No space left on device");
-      }
-      written += len;
     }
   }
 }

@@ -191,7 +191,7 @@ class ResumeTest {
     Path checkpoint = tmp.resolve("checkpoint");
     int limit = fresh(video).length / 2;
     catchThrowableOfType(
-        () -> ResumeChild.job(video, model, new CountingProvider()).checkpointDir(checkpoint).writeJson(new FailingStream(limit)),
+        () -> ResumeChild.job(video, model, new CountingProvider()).checkpointDir(checkpoint).writeJson(new FullDiskStream(limit)),
         DetectorIOException.class);
     List<String> running = Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.isAlive() && t.getName().startsWith("framewise-segment-") && t.getState() != Thread.State.WAITING)
@@ -212,10 +212,10 @@ class ResumeTest {
   /** Runs a checkpointed job whose output fails after {@code limit} bytes; returns the segments it committed. */
   private static Set<Integer> abortHalfway(Path video, Path checkpoint, int limit) throws IOException {
     DetectorIOException e = catchThrowableOfType(
-        () -> ResumeChild.job(video, model, new CountingProvider()).checkpointDir(checkpoint).writeJson(new FailingStream(limit)),
+        () -> ResumeChild.job(video, model, new CountingProvider()).checkpointDir(checkpoint).writeJson(new FullDiskStream(limit)),
         DetectorIOException.class);
     assertThat(e).as("a failing output aborts the job").isNotNull();
-    assertThat(e).hasRootCauseMessage(FailingStream.MESSAGE);
+    assertThat(e).hasRootCauseMessage(FullDiskStream.MESSAGE);
     awaitSegmentWorkersGone();
     Set<Integer> done = segmentsIn(checkpoint);
     System.out.printf("abort: output failed after %d bytes with segments %s committed in %s%n", limit, done, checkpoint);
@@ -273,29 +273,5 @@ class ResumeTest {
     }
     List<String> lines = new ArrayList<>(Files.readAllLines(log, StandardCharsets.UTF_8));
     return String.join(System.lineSeparator(), lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-  }
-
-  /** An output that fails once {@code limit} bytes were written, like a full disk. */
-  private static final class FailingStream extends OutputStream {
-    static final String MESSAGE = "No space left on device (simulated)";
-    private final int limit;
-    private int written;
-
-    FailingStream(int limit) {
-      this.limit = limit;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      if (written + len > limit) {
-        throw new IOException(MESSAGE);
-      }
-      written += len;
-    }
   }
 }
