@@ -100,6 +100,45 @@ class HostileSeamsCliTest {
     }
   }
 
+  /**
+   * Without --max-heap the budget is the JVM's -Xmx, and a small one (a container's default is a quarter
+   * of its memory) refused the job saying "maxHeap is 96MiB" to a user who never set it. The message now
+   * says where the figure comes from, and --max-heap above -Xmx runs the job.
+   */
+  @Test
+  void smallXmx_withoutMaxHeap_saysTheBudgetIsTheJvmsHeap_andMaxHeapRunsTheJob() throws Exception {
+    Path small = SyntheticVideo.builder().frames(8).build().write(tmp.resolve("small.mp4"));
+    Path out = tmp.resolve("out.json");
+    Result refused = cli(tmp, "-Xmx96m", "detect", small.toString(), "--model", model.toString(), "--out", out.toString());
+    assertThat(refused.exit()).as(refused.err()).isEqualTo(1);
+    assertThat(refused.err()).contains("small.mp4").contains("maxHeap is not set").contains("-Xmx").contains("(FW-300)")
+        .contains("--max-heap");
+    assertThat(out).doesNotExist();
+    Result ran = cli(tmp, "-Xmx96m", "detect", small.toString(), "--model", model.toString(), "--out", out.toString(),
+        "--max-heap", "512MiB");
+    assertThat(ran.exit()).as(ran.err()).isZero();
+    assertThat(Files.readString(out).replaceAll("\\s", "")).contains("\"complete\":true");
+  }
+
+  private record Result(int exit, String err) {}
+
+  private static Result cli(Path tmp, String xmx, String... args) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        xmx, "-Dframewise.onnxruntime.cacheDir=" + shared.resolve("native-cache"), FramewiseCli.class.getName()));
+    command.addAll(List.of(args));
+    Path stderr = Files.createTempFile(tmp, "stderr", ".txt");
+    ProcessBuilder launch = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .redirectError(stderr.toFile());
+    launch.environment().put("CLASSPATH", System.getProperty("java.class.path"));
+    Process child = launch.start();
+    try {
+      assertThat(child.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      child.destroyForcibly();
+    }
+    return new Result(child.exitValue(), Files.readString(stderr, StandardCharsets.UTF_8));
+  }
+
   private static List<String> namesIn(Path dir) throws IOException {
     try (Stream<Path> files = Files.list(dir)) {
       return files.map(p -> p.getFileName().toString()).sorted().toList();
