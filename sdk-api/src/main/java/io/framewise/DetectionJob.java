@@ -30,8 +30,10 @@ import org.jspecify.annotations.Nullable;
  * ({@link #writeJson(OutputStream)}, {@link #writeJson(Path)} or {@link #run(FrameListener)}).
  *
  * <h2>Thread safety</h2>
- * Not thread-safe, and single-use: a second terminal call throws {@link IllegalStateException}. The
- * one exception is {@link #cancel()}, which any thread may call at any time.
+ * Not thread-safe, and single-use: a second terminal call throws {@link IllegalStateException} (a
+ * {@link #writeJson(Path)} refused with {@link InvalidOutputException} does not count: nothing ran, and the
+ * job may be run again with another output). The one exception is {@link #cancel()}, which any thread may
+ * call at any time.
  *
  * <h2>Cancellation</h2>
  * A running job stops when the thread that runs it is interrupted (for example by

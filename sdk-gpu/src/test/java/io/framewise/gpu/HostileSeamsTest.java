@@ -163,6 +163,23 @@ class HostileSeamsTest {
   }
 
   /**
+   * A refused output does not use the job up (nothing ran), as the class description says; a job that
+   * ran is single-use.
+   */
+  @Test
+  void refusedOutput_thenAnotherOutput_runs_andAThirdCallIsRefused() throws IOException {
+    DetectionJob job = VideoDetector.open(video).model(model);
+    InvalidOutputException e = catchThrowableOfType(() -> job.writeJson(dir), InvalidOutputException.class);
+    assertThat(e).isNotNull();
+    assertThat(e.code()).isEqualTo("FW-502");
+    Path out = dir.resolve("out.json");
+    assertThat(job.writeJson(out).complete()).isTrue();
+    assertThat(catchThrowable(() -> job.writeJson(dir.resolve("again.json")))).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("single-use");
+    assertThat(dir.resolve("again.json")).doesNotExist();
+  }
+
+  /**
    * A user without a home directory gets {@code user.home = "?"}: the native-library cache went to
    * {@code ./?/.cache/framewise} in whatever folder the process ran in. A relative root is refused, so
    * ONNX Runtime loads its libraries its own way (with a warning) instead.

@@ -120,6 +120,20 @@ class HostileSeamsCliTest {
     assertThat(Files.readString(out).replaceAll("\\s", "")).contains("\"complete\":true");
   }
 
+  /**
+   * The CLI's messages were escaped, but the model's INFO log line (and WARN lines naming checkpoint
+   * files) sent a model file name's escape sequence raw to the terminal.
+   */
+  @Test
+  void logLines_nameFilesWithControlCharactersEscaped() throws Exception {
+    Path small = SyntheticVideo.builder().frames(4).build().write(tmp.resolve("small.mp4"));
+    Path hostileModel = Files.createSymbolicLink(tmp.resolve("m\u001b[32m.onnx"), model);
+    Path out = tmp.resolve("out.json");
+    Result ran = cli(tmp, "-Xmx512m", "detect", small.toString(), "--model", hostileModel.toString(), "--out", out.toString());
+    assertThat(ran.exit()).as(ran.err()).isZero();
+    assertThat(ran.err()).contains("m\\x1b[32m").doesNotContain("\u001b");
+  }
+
   private record Result(int exit, String err) {}
 
   private static Result cli(Path tmp, String xmx, String... args) throws Exception {
