@@ -14,11 +14,13 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -28,8 +30,10 @@ import org.jspecify.annotations.Nullable;
  * ({@link #writeJson(OutputStream)}, {@link #writeJson(Path)} or {@link #run(FrameListener)}).
  *
  * <h2>Thread safety</h2>
- * Not thread-safe, and single-use: a second terminal call throws {@link IllegalStateException}. The
- * one exception is {@link #cancel()}, which any thread may call at any time.
+ * Not thread-safe, and single-use: a second terminal call throws {@link IllegalStateException} (a
+ * {@link #writeJson(Path)} refused with {@link InvalidOutputException} does not count: nothing ran, and the
+ * job may be run again with another output). The one exception is {@link #cancel()}, which any thread may
+ * call at any time.
  *
  * <h2>Cancellation</h2>
  * A running job stops when the thread that runs it is interrupted (for example by
@@ -368,7 +372,7 @@ public final class DetectionJob {
    *       through, never replaced, and so is a regular file reached through an open descriptor
    *       ({@code /dev/stdout} or {@code /dev/fd/N} redirected to a file: appended to). Not atomically, so
    *       a failed job leaves the document unterminated there, as with {@link #writeJson(OutputStream)}.
-   *       Opening a FIFO waits for its reader. Any other special file (a block device, a socket) and a
+   *       Opening a FIFO waits for its reader; {@link #cancel()} or an interrupt ends that wait too. Any other special file (a block device, a socket) and a
    *       symbolic link to nothing are refused (FW-504).
    * </ul>
    *
@@ -393,7 +397,7 @@ public final class DetectionJob {
     JobConfig config = start();
     if (target.kind() == OutputTarget.Kind.STREAM) {
       // APPEND: /dev/stdout redirected with >> keeps what is there; a device or FIFO does not care
-      try (OutputStream raw = Files.newOutputStream(target.file(), StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+      try (OutputStream raw = openStream(target.file());
           OutputStream out = new BufferedOutputStream(raw, 1 << 16)) {
         DetectionSummary summary = writeTo(config, out, file);
         out.flush();
@@ -407,11 +411,20 @@ public final class DetectionJob {
     boolean done = false;
     Path tmp = null;
     try {
-      if (!target.missingDirs().isEmpty()) {
+      // outermost first, one by one: Files.createDirectories skips "missing/.." and the file then cannot be created
+      List<Path> missing = target.missingDirs();
+      for (int i = missing.size() - 1; i >= 0; i--) {
+        Path folder = missing.get(i);
         try {
-          Files.createDirectories(dir);
+          try {
+            Files.createDirectory(folder);
+          } catch (FileAlreadyExistsException e) {
+            if (!Files.isDirectory(folder)) {
+              throw e;
+            }
+          }
         } catch (IOException e) {
-          throw new DetectorIOException(file, "cannot create the output's folder " + dir, e);
+          throw new DetectorIOException(file, "cannot create the output's folder " + folder, e);
         }
       }
       deleteStaleParts(dir, real.getFileName().toString());
@@ -448,11 +461,104 @@ public final class DetectionJob {
           if (tmp != null) {
             Files.deleteIfExists(tmp);
           }
-          for (Path created : target.missingDirs()) { // innermost first; only what this job created, if empty
-            Files.deleteIfExists(created);
-          }
         } catch (IOException ignored) {
           // best effort: the temporary name never looks like the finished output
+        }
+        for (Path created : target.missingDirs()) { // innermost first; only what this job created, if empty
+          try {
+            Files.deleteIfExists(created);
+          } catch (IOException ignored) {
+            // best effort, each on its own: one that cannot go (a spelling with "..") keeps none of the others
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Opens a {@link OutputTarget.Kind#STREAM} target for appending. Opening a FIFO for writing waits,
+   * uninterruptibly, until someone opens it for reading; so a FIFO is opened on a helper thread while
+   * this thread waits interruptibly, and a cancellation (or an interrupt) during the wait releases the
+   * helper by opening the FIFO for reading once, on a thread of its own, and closes what it opened.
+   */
+  private static OutputStream openStream(Path path) throws IOException {
+    if (!OutputTarget.isFifo(path)) {
+      return Files.newOutputStream(path, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    }
+    FifoOpener opener = new FifoOpener(path);
+    Thread opening = new Thread(opener, "framewise-open-fifo");
+    opening.setDaemon(true);
+    opening.start();
+    return opener.await();
+  }
+
+  /** Opens a FIFO for writing on its own thread; see {@link #openStream}. */
+  private static final class FifoOpener implements Runnable {
+    private final Path fifo;
+    private @Nullable OutputStream stream;
+    private @Nullable IOException failure;
+    private boolean done;
+    private boolean abandoned;
+
+    FifoOpener(Path fifo) {
+      this.fifo = fifo;
+    }
+
+    @Override
+    public void run() {
+      OutputStream s = null;
+      IOException f = null;
+      try {
+        s = Files.newOutputStream(fifo, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+      } catch (IOException | RuntimeException e) {
+        f = e instanceof IOException io ? io : new IOException(e);
+      }
+      synchronized (this) {
+        done = true;
+        if (abandoned) {
+          closeQuietly(s);
+        } else {
+          stream = s;
+          failure = f;
+        }
+        notifyAll();
+      }
+    }
+
+    synchronized OutputStream await() throws IOException {
+      try {
+        while (!done) {
+          wait();
+        }
+      } catch (InterruptedException e) {
+        abandoned = true;
+        closeQuietly(stream);
+        if (!done) {
+          Thread wake = new Thread(() -> {
+            try (java.io.InputStream reader = Files.newInputStream(fifo)) {
+              // opened and closed: the writer's open returns, and the opener closes it
+            } catch (IOException ignored) {
+              // the opener failed meanwhile, or the FIFO went away: nothing waits
+            }
+          }, "framewise-wake-fifo");
+          wake.setDaemon(true);
+          wake.start();
+        }
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while waiting for a reader of the FIFO");
+      }
+      if (failure != null) {
+        throw failure;
+      }
+      return Objects.requireNonNull(stream);
+    }
+
+    private static void closeQuietly(@Nullable OutputStream s) {
+      if (s != null) {
+        try {
+          s.close();
+        } catch (IOException ignored) {
+          // nothing was written
         }
       }
     }
@@ -462,7 +568,9 @@ public final class DetectionJob {
   private java.util.Map<String, Path> inputs() {
     ModelSpec spec = Objects.requireNonNull(model);
     java.util.Map<String, Path> inputs = new java.util.LinkedHashMap<>();
-    inputs.put("video", video);
+    if (remote == null) { // a remote job's video is a URI: its file name is no local file to protect
+      inputs.put("video", video);
+    }
     inputs.put("model", spec.path());
     if (spec.labelsFile() != null) {
       inputs.put("labels file", spec.labelsFile());

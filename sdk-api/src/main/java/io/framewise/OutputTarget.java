@@ -160,6 +160,16 @@ record OutputTarget(Path requested, Path file, Kind kind, List<Path> missingDirs
     }
   }
 
+  /**
+   * Tells whether {@code p} is a FIFO (links followed), whose opening for writing waits for a reader.
+   *
+   * @param p the output file
+   * @return true for a FIFO
+   */
+  static boolean isFifo(Path p) {
+    return unixType(p) == S_IFIFO;
+  }
+
   /** The file type bits of {@code st_mode} (links followed), or 0 where the platform does not say. */
   private static int unixType(Path p) {
     try {

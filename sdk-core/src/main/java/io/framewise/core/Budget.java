@@ -140,9 +140,9 @@ record Budget(int parallelism, int batch, int window, long budgetBytes, long per
     long need = FIXED_BYTES + loadingBytes;
     if (loadingBytes > 0 && need > budget) {
       throw new ResourceLimitException("FW-300", video, String.format(Locale.ROOT,
-          "the model %s needs about %s to load (weights and runtime; %s with the JVM and libraries), but maxHeap is %s; "
+          "the model %s needs about %s to load (weights and runtime; %s with the JVM and libraries), but %s; "
               + "raise maxHeap to at least %s, or use a smaller model",
-          modelFile.getFileName(), mib(loadingBytes), mib(need), DataSize.ofBytes(budget), mib(need)));
+          modelFile.getFileName(), mib(loadingBytes), mib(need), budgetText(o, budget), mib(need)));
     }
   }
 
@@ -240,7 +240,7 @@ record Budget(int parallelism, int batch, int window, long budgetBytes, long per
       long need = total(cost, parallelism, per, plannedWorkers);
       if (need > budget) {
         long minimum = total(cost, 1, perWorker(info, cost, 1, 1), plannedWorkers);
-        throw tooSmall(video, info, model, cost, budget, per, batch, parallelism, need, minimum);
+        throw tooSmall(video, info, model, cost, o, budget, per, batch, parallelism, need, minimum);
       }
       b = new Budget(parallelism, batch, parallelism * 2, budget, per, need);
     }
@@ -281,7 +281,7 @@ record Budget(int parallelism, int batch, int window, long budgetBytes, long per
     }
     long need = streamTotal(info, cost, batch, workers, plannedWorkers);
     if (need > budget) {
-      throw tooSmall(video, info, model, cost, budget, stream(info, cost, batch, workers), batch, workers, need,
+      throw tooSmall(video, info, model, cost, o, budget, stream(info, cost, batch, workers), batch, workers, need,
           streamTotal(info, cost, 1, 1, plannedWorkers));
     }
     return new Budget(workers, batch, 1, budget, stream(info, cost, batch, workers), need);
@@ -291,16 +291,28 @@ record Budget(int parallelism, int batch, int window, long budgetBytes, long per
     return total(cost, workers == plannedWorkers ? 1 : 2, stream(info, cost, batch, workers));
   }
 
-  private static ResourceLimitException tooSmall(Path video, VideoInfo info, ModelInfo model, ModelCost cost, long budget, long per,
+  private static ResourceLimitException tooSmall(Path video, VideoInfo info, ModelInfo model, ModelCost cost, PipelineOptions o,
+      long budget, long per,
       int batch, int parallelism, long need, long minimum) {
     return new ResourceLimitException("FW-300", video, String.format(Locale.ROOT,
         "a %dx%d video with model %s (input %dx%d, about %s loaded, %s while loading) needs about %s: %s for the JVM and "
-            + "libraries, the model, and %s per worker at batch %d x %d worker(s); but maxHeap is %s; raise maxHeap to at least %s%s",
+            + "libraries, the model, and %s per worker at batch %d x %d worker(s); but %s; raise maxHeap to at least %s%s",
         info.width(), info.height(), model.name(), model.inputWidth(), model.inputHeight(), mib(cost.loadedBytes()),
         mib(cost.loadingBytes()), mib(need),
-        mib(FIXED_BYTES), mib(per), batch, parallelism, DataSize.ofBytes(budget), mib(need),
+        mib(FIXED_BYTES), mib(per), batch, parallelism, budgetText(o, budget), mib(need),
         batch > 1 || parallelism > 1 ? ", or lower batchSize/parallelism (1 worker at batch 1 needs " + mib(minimum) + ")" : "")
         + (cost.loadedBytes() > (long) parallelism * per ? ", or use a smaller model" : ""));
+  }
+
+  /**
+   * Says what the budget is and where it came from: without maxHeap it is the JVM's maximum heap, which a
+   * small {@code -Xmx} (or a container's default of a quarter of its memory) makes smaller than the job's
+   * peak resident memory although the process may have room for it.
+   */
+  private static String budgetText(PipelineOptions o, long budget) {
+    return o.maxHeap() != null ? "maxHeap is " + DataSize.ofBytes(budget)
+        : "maxHeap is not set, so the budget is the JVM's maximum heap (-Xmx), " + DataSize.ofBytes(budget)
+            + " (maxHeap may be larger than -Xmx: it bounds heap and native memory together)";
   }
 
   private static String mib(long bytes) {

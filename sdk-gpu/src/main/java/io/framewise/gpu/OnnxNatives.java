@@ -171,7 +171,21 @@ final class OnnxNatives {
     LOG.debug("extracted {} to {}", file, target);
   }
 
-  private static Path root() {
+  /**
+   * The cache root; always absolute: a relative one (a user without a home directory gets
+   * {@code user.home = "?"}) would put the cache in whatever folder the process runs in.
+   *
+   * @throws IOException if the root named by the settings is not an absolute path
+   */
+  static Path root() throws IOException {
+    Path root = configuredRoot();
+    if (!root.isAbsolute()) {
+      throw new IOException("the cache folder " + root + " is not an absolute path (no home directory?)");
+    }
+    return root;
+  }
+
+  private static Path configuredRoot() {
     String configured = System.getProperty(CACHE_PROPERTY);
     if (configured != null && !configured.isBlank()) {
       return Path.of(configured);
@@ -184,7 +198,7 @@ final class OnnxNatives {
     if (platform().startsWith("win") && local != null && !local.isBlank()) {
       return Path.of(local, "framewise");
     }
-    return Path.of(System.getProperty("user.home"), ".cache", "framewise");
+    return Path.of(String.valueOf(System.getProperty("user.home")), ".cache", "framewise");
   }
 
   /** Creates the folder for this user only, or checks that an existing one is this user's alone. */

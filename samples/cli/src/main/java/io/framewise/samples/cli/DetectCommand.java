@@ -87,7 +87,8 @@ final class DetectCommand extends JobCommand {
   double iou;
 
   @Option(names = {"-o", "--out"}, paramLabel = "FILE",
-      description = "Write the JSON to FILE, atomically: a failed run leaves no file (default: stdout). Missing folders "
+      description = "Write the JSON to FILE, atomically: a failed run leaves no file (default, and '-': stdout; a file "
+          + "named - is ./-). Missing folders "
           + "are created. Refused before any work (exit 2): one of the inputs (video, model, labels; by any path or "
           + "link), a file in --checkpoint-dir, a directory. A character device (/dev/null, /dev/stdout) or a FIFO "
           + "is written through, not replaced.")
@@ -135,6 +136,9 @@ final class DetectCommand extends JobCommand {
     checkAtLeastOne("--parallelism", parallelism);
     checkAtLeastOne("--batch", batch);
     checkAtLeastOne("--stride", stride);
+    if (outFile != null && outFile.toString().equals("-")) {
+      outFile = null; // the usual spelling of standard output, as in the help
+    }
     ModelSpec.Builder spec = ModelSpec.builder(model).format(format).resize(resize);
     if (labels != null) {
       spec.labelsFile(labels);

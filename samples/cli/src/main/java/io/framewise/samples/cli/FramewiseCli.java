@@ -65,6 +65,8 @@ public final class FramewiseCli implements Callable<Integer> {
    */
   public static void main(String[] args) {
     SignalStop.install();
+    // log lines name files as they are: no control character of theirs reaches the terminal
+    System.setErr(EscapingStream.wrap(System.err));
     System.exit(run(System.out, System.err, args));
   }
 

@@ -1,6 +1,7 @@
 package io.framewise.samples.cli;
 
 import io.framewise.DetectionJob;
+import io.framewise.Printable;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -148,7 +149,9 @@ final class SignalStop implements AutoCloseable {
 
   /** {@return the one line that reports a stopped job} */
   static String line() {
-    return "framewise: stopped by " + (received == null ? "a signal" : received) + " before the end of " + stoppedWhat + " (FW-700)";
+    // what names the video and the output as the user gave them: never send their control characters to the terminal
+    return "framewise: stopped by " + (received == null ? "a signal" : received) + " before the end of "
+        + Printable.escape(stoppedWhat) + " (FW-700)";
   }
 
   /** The job has ended (normally or not): nothing more to stop. */
