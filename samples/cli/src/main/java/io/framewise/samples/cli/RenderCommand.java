@@ -52,7 +52,7 @@ import picocli.CommandLine.Parameters;
             + "every frame: one colour per class, the label and score above each box. The output has the same "
             + "frames with the same timestamps; frames that the JSON does not cover (--stride) are copied "
             + "without boxes. It is encoded with OpenH264 when FFmpeg has it, else MPEG-4 Part 2, at a high "
-            + "quality; the container follows --out's extension (.mp4, .mkv, .mov, .avi; default MP4).",
+            + "quality; the container follows --out's extension (.mp4, .mkv, .mov, .avi; default MP4). Audio is not copied.",
         ""},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -91,7 +91,9 @@ final class RenderCommand extends JobCommand {
     Files.createDirectories(dir);
     String name = String.valueOf(out.getFileName());
     String ext = extension(name);
-    Path tmp = Files.createTempFile(dir, "." + name + ".", ext.isEmpty() ? ".part" : "." + ext);
+    // createFile (not createTempFile), as detect does: the finished file gets the usual permissions (umask)
+    Path tmp = Files.createFile(dir.resolve("." + name + "." + Long.toHexString(System.nanoTime())
+        + Integer.toHexString(System.identityHashCode(this)) + ".part"));
     // SIGINT/SIGTERM end the process at once (no job to unwind, see SignalStop): leave no partial file.
     Thread cleanup = new Thread(() -> {
       try {

@@ -301,11 +301,19 @@ class RenderCommandTest {
     assertThat(r.err()).contains("one-by-one-person-detection.mp4: 1394 frames, 2055 boxes drawn");
     System.out.println("render, real clip: " + r.errLines()[r.errLines().length - 1]);
     try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(out.toFile())) {
+      g.setPixelFormat(AV_PIX_FMT_BGR24);
       g.start();
       assertThat(g.getImageWidth()).isEqualTo(768);
       assertThat(g.getImageHeight()).isEqualTo(432);
       int n = 0;
-      while (g.grabImage() != null) {
+      Frame f;
+      while ((f = g.grabImage()) != null) {
+        if (n == 150) { // golden: person (class 0) at x1=383.395, y1=15.89, x2=517.207, y2=401.858
+          ByteBuffer buf = (ByteBuffer) f.image[0];
+          int at = 200 * f.imageStride + 383 * 3;
+          Picture p = new Picture(new byte[] {buf.get(at), buf.get(at + 1), buf.get(at + 2)}, 1, 0);
+          assertColour(p, 0, 0, BoxPainter.colour(0), "left edge of the person in frame 150 of the real clip");
+        }
         n++;
       }
       assertThat(n).isEqualTo(1394);
