@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code framewise} command: {@code detect} runs a detector over a video and writes the JSON,
- * {@code demo} runs the whole pipeline on a generated video and detector and checks the result.
+ * {@code render} draws a result's boxes on the video, {@code demo} runs the whole pipeline on a generated
+ * video and detector and checks the result.
  *
  * <p>Exit codes: {@value #OK} success; {@value #USAGE} usage error; {@value #MEDIA} unreadable or
  * invalid video, or an incomplete result; {@value #MODEL} invalid model; {@value #FAILURE} anything
@@ -31,7 +32,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = FramewiseCli.Version.class,
     description = "Runs ONNX object detectors over videos and writes one JSON document per video.",
-    subcommands = {DetectCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {DetectCommand.class, RenderCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:success",
@@ -97,7 +98,7 @@ public final class FramewiseCli implements Callable<Integer> {
   /** Without a subcommand: show the usage on stderr, as a usage error. */
   @Override
   public Integer call() {
-    spec.commandLine().getErr().println("framewise: missing command (detect, demo or help)");
+    spec.commandLine().getErr().println("framewise: missing command (detect, render, demo or help)");
     spec.commandLine().usage(spec.commandLine().getErr());
     return USAGE;
   }
@@ -114,6 +115,9 @@ public final class FramewiseCli implements Callable<Integer> {
     }
     if (e instanceof ModelException) {
       return MODEL;
+    }
+    if (e instanceof RenderCommand.Failure f) {
+      return f.exitCode();
     }
     if (e instanceof JobCancelledException) {
       return SignalStop.exitStatus();
@@ -171,7 +175,7 @@ public final class FramewiseCli implements Callable<Integer> {
     if (message == null || message.isBlank()) {
       return e.toString();
     }
-    if (!(e instanceof VideoDetectorException || e instanceof UncheckedIOException
+    if (!(e instanceof VideoDetectorException || e instanceof UncheckedIOException || e instanceof RenderCommand.Failure
         || e instanceof CommandLine.ParameterException)) {
       message = e.getClass().getSimpleName() + ": " + message;
     }

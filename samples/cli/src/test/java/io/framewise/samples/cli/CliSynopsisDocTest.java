@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
@@ -18,8 +19,17 @@ class CliSynopsisDocTest {
 
   private static final Pattern OPTION = Pattern.compile("(?<![\\w-])--[a-z][a-z-]*");
 
+  @Test
+  void everySubcommandIsCovered() throws Exception {
+    Set<String> commands = new TreeSet<>(new CommandLine(new FramewiseCli()).getSubcommands().keySet());
+    commands.remove("help");
+    java.lang.reflect.Method test = getClass().getDeclaredMethod("documentedSynopsis_namesEveryOption", String.class);
+    assertThat(new TreeSet<>(java.util.List.of(test.getAnnotation(ValueSource.class).strings())))
+        .as("the subcommands this test checks").isEqualTo(commands);
+  }
+
   @ParameterizedTest
-  @ValueSource(strings = {"detect", "demo"})
+  @ValueSource(strings = {"detect", "render", "demo"})
   void documentedSynopsis_namesEveryOption(String command) throws Exception {
     CommandLine cli = new CommandLine(new FramewiseCli()).getSubcommands().get(command);
     Set<String> inHelp = new TreeSet<>();
