@@ -132,6 +132,20 @@ record Budget(int parallelism, int batch, int window, long budgetBytes, long per
   }
 
   /**
+   * Decoding threads of a whole-stream decoding (an unchunked run, and a chunked run's fallback to
+   * decoding whole): a function of the stream's frame size only, never of the machine, the job's
+   * parallelism or the device. FFmpeg's decoders are bit-exact whatever their thread count on sound
+   * input, but on damaged input (H.264 above all) error concealment and which frames come out depend on
+   * the number of frame threads; the whole-stream decoding defines the output, so it must decode the
+   * same way in every run. One thread up to 1280x720 (where decoding costs a few percent of inference),
+   * two up to 1920x1088, four above.
+   */
+  static int wholeDecodingThreads(VideoInfo video) {
+    long pixels = (long) video.width() * video.height();
+    return pixels <= 1280L * 720 ? 1 : pixels <= 1920L * 1088 ? 2 : 4;
+  }
+
+  /**
    * Before the model is loaded: refuses a job whose model alone (as the provider estimates it from the
    * file) cannot fit the budget, so that a huge model is not loaded only to be refused.
    */
@@ -154,7 +168,7 @@ record Budget(int parallelism, int batch, int window, long budgetBytes, long per
   static long stream(VideoInfo video, ModelCost model, int batch, int workers) {
     long bgr = (long) video.width() * video.height() * 3;
     long copies = workers > 1 ? (2L * workers + 2) * batch * bgr : (batch > 1 ? batch * bgr : 0);
-    return decoder(video, decoderThreads(1)) + copies + workers * model.working(batch);
+    return decoder(video, Math.max(decoderThreads(1), wholeDecodingThreads(video))) + copies + workers * model.working(batch);
   }
 
   /** {@link #stream(VideoInfo, ModelCost, int, int)} for a model that tells nothing about itself. */

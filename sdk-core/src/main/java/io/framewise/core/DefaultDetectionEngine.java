@@ -83,8 +83,7 @@ public final class DefaultDetectionEngine implements DetectionEngine {
           budget.batch(), budget.parallelism());
       if (budget.parallelism() > 1) {
         // The model runs on pool threads; their adapters share the probe's session (set up for that many
-        // concurrent runs) unless the budget allowed fewer threads than planned. The cores inference
-        // leaves free go to decoding (at least one thread: the calling thread).
+        // concurrent runs) unless the budget allowed fewer threads than planned.
         List<ModelAdapter> adapters = openAdapters(config, budget.parallelism());
         try {
           pool = new InferencePool(adapters, config.params());
@@ -92,8 +91,9 @@ public final class DefaultDetectionEngine implements DetectionEngine {
           closeAll(adapters, e);
           throw e;
         }
-        decoder.decodingThreads(Budget.decodingThreads(pool.cpuThreads(), 1));
       }
+      // Decoding threads depend on the stream alone: damaged input decodes differently with another count.
+      decoder.decodingThreads(Budget.wholeDecodingThreads(info));
       scaleFramesForModel(decoder, probe, info);
       writer.begin(info, modelInfo);
 

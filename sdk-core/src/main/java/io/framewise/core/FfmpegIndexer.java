@@ -45,6 +45,8 @@ final class FfmpegIndexer {
     long[] gopBytes = new long[64];
     int gops = 0;
     long frames = 0;
+    long leading = 0; // frames read before the first key frame: counted in group 0 once it exists
+    long leadingBytes = 0;
     long minPts = Long.MAX_VALUE;
     long maxPts = Long.MIN_VALUE;
     boolean ptsMissing = false;
@@ -106,6 +108,10 @@ final class FfmpegIndexer {
             }
             kfPts[gops] = pts;
             kfDts[gops] = pkt.dts() == AV_NOPTS_VALUE ? pts : pkt.dts();
+            if (gops == 0) {
+              gopFrames[0] = (int) Math.min(Integer.MAX_VALUE, leading);
+              gopBytes[0] = leadingBytes;
+            }
             gops++;
           }
           if (pts != AV_NOPTS_VALUE) {
@@ -117,6 +123,9 @@ final class FfmpegIndexer {
             int g = pts == AV_NOPTS_VALUE ? gops - 1 : gopOf(kfPts, gops, pts);
             gopFrames[g]++;
             gopBytes[g] += pkt.size();
+          } else {
+            leading++;
+            leadingBytes += pkt.size();
           }
         } finally {
           av_packet_unref(pkt);
@@ -130,6 +139,11 @@ final class FfmpegIndexer {
       throw new CorruptMediaException("FW-105", path, "the video stream has no frames", null);
     }
     long base = minPts == Long.MAX_VALUE ? 0 : minPts;
+    if (damage == null && leading > 0 && gops > 0) {
+      // not damage in itself (a capture may start mid-GOP), but frames the decoder may or may not
+      // output without their references: only the whole stream's decoding says which
+      damage = leading + " frame(s) before the first key frame";
+    }
     if (damage == null) {
       damage = shortOfHeader(c, frames, minPts, maxPts);
     }

@@ -219,8 +219,8 @@ final class SegmentedRun {
     ModelAdapter model = adapters.poll(); // the workers have stopped: every adapter is back
     InferencePool inference = null;
     try (VideoDecoder whole = config.decoder().open(config.video())) {
-      // The unchunked run's plan (inference threads, batch, decoding threads): a damaged stream can
-      // decode differently with another number of decoding threads.
+      // The unchunked run's plan (inference threads, batch) and its decoding threads: a damaged stream
+      // decodes differently with another number of decoding threads.
       Budget stream = Budget.plan(config.video(), index.info(), model.info(), options, model.maxBatchSize(), false);
       if (stream.parallelism() > 1) {
         List<ModelAdapter> threads = DefaultDetectionEngine.openAdapters(config, stream.parallelism());
@@ -230,8 +230,8 @@ final class SegmentedRun {
           DefaultDetectionEngine.closeAll(threads, e);
           throw e;
         }
-        whole.decodingThreads(Budget.decodingThreads(inference.cpuThreads(), 1));
       }
+      whole.decodingThreads(Budget.wholeDecodingThreads(index.info()));
       DefaultDetectionEngine.scaleFramesForModel(whole, model, index.info());
       FrameProcessor processor = new FrameProcessor(model, config, stream.batch(), writer::frame, inference);
       FrameProcessor.Drained drained = processor.drain(new From(whole, fromId), errors, fromId, seen -> tracker.frameDone(fromId + seen));

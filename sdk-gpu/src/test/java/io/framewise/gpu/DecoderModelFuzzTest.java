@@ -53,6 +53,7 @@ import org.junit.jupiter.api.io.TempDir;
  * build loudly; {@code target/fuzz/current.txt} and the input beside it then name the culprit.
  *
  * <p><b>Bounds.</b> {@code -Dframewise.fuzz.seconds=N} (default 120; 0 skips) bounds the loop;
+ * {@code -Dframewise.fuzz.replay=DIR} checks every saved video input in DIR instead of fuzzing;
  * {@code -Dframewise.fuzz.seed} (default fixed) picks the sequence; {@code -Dframewise.fuzz.case=K}
  * reruns case K alone. The number of executions is printed (a slower machine runs a prefix of the same
  * sequence). Failing inputs are kept under {@code target/fuzz/failures/}.
@@ -97,6 +98,22 @@ class DecoderModelFuzzTest {
       Path seedFile = Files.write(dir.resolve("seed-" + i + ".onnx"), models.get(i));
       Outcome o = run(() -> VideoDetector.open(shortVideo).model(seedFile));
       assertThat(o.complete()).as("seed model %d: %s", i, o).isTrue();
+    }
+    String replay = System.getProperty("framewise.fuzz.replay");
+    if (replay != null) { // saved failing inputs (a folder of input-K.ext files): each video checked again
+      List<String> replayed = new ArrayList<>();
+      try (var files = Files.list(Path.of(replay))) {
+        for (Path input : files.filter(p -> !p.toString().endsWith(".onnx")).sorted().toList()) {
+          List<String> found = new ArrayList<>();
+          checkVideo(input, found::add);
+          System.out.println("fuzz replay: " + input.getFileName() + (found.isEmpty() ? ": ok" : ": " + String.join("; ", found)));
+          if (!found.isEmpty()) {
+            replayed.add(input.getFileName() + ": " + String.join("; ", found));
+          }
+        }
+      }
+      assertThat(replayed).as("replayed inputs from %s", replay).isEmpty();
+      return;
     }
     Path work = Files.createDirectories(Path.of("target", "fuzz"));
     Path failures = Files.createDirectories(work.resolve("failures"));
