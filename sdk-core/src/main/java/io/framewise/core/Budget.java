@@ -133,16 +133,16 @@ record Budget(int parallelism, int batch, int window, long budgetBytes, long per
 
   /**
    * Decoding threads of a whole-stream decoding (an unchunked run, and a chunked run's fallback to
-   * decoding whole): a function of the stream's frame size only, never of the machine, the job's
-   * parallelism or the device. FFmpeg's decoders are bit-exact whatever their thread count on sound
-   * input, but on damaged input (H.264 above all) error concealment and which frames come out depend on
-   * the number of frame threads; the whole-stream decoding defines the output, so it must decode the
-   * same way in every run. One thread up to 1280x720 (where decoding costs a few percent of inference),
-   * two up to 1920x1088, four above.
+   * decoding whole): one, whatever the machine, the job's parallelism or the device. FFmpeg's decoders
+   * are bit-exact whatever their thread count on sound input, but on damaged input (H.264 above all)
+   * frame-threaded decoding conceals errors differently with another number of threads, and is not even
+   * repeatable with the same number (measured on saved fuzz inputs: 5 of 60 damaged files gave other
+   * pixels from run to run with 2 or 3 frame threads; none with one). The whole-stream decoding defines
+   * the output, so it must decode the same way in every run. Segment decoders may use more: their
+   * output is used only where they met no damage.
    */
   static int wholeDecodingThreads(VideoInfo video) {
-    long pixels = (long) video.width() * video.height();
-    return pixels <= 1280L * 720 ? 1 : pixels <= 1920L * 1088 ? 2 : 4;
+    return 1;
   }
 
   /**
@@ -168,7 +168,7 @@ record Budget(int parallelism, int batch, int window, long budgetBytes, long per
   static long stream(VideoInfo video, ModelCost model, int batch, int workers) {
     long bgr = (long) video.width() * video.height() * 3;
     long copies = workers > 1 ? (2L * workers + 2) * batch * bgr : (batch > 1 ? batch * bgr : 0);
-    return decoder(video, Math.max(decoderThreads(1), wholeDecodingThreads(video))) + copies + workers * model.working(batch);
+    return decoder(video, decoderThreads(1)) + copies + workers * model.working(batch);
   }
 
   /** {@link #stream(VideoInfo, ModelCost, int, int)} for a model that tells nothing about itself. */

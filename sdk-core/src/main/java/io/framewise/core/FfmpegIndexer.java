@@ -6,6 +6,7 @@ import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_free_context;
 import static org.bytedeco.ffmpeg.global.avformat.av_read_frame;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_close_input;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
@@ -38,6 +39,14 @@ final class FfmpegIndexer {
 
   static VideoIndex index(Path path, PipelineOptions options) {
     FfmpegVideoDecoder.Container c = FfmpegVideoDecoder.Container.open(path);
+    try {
+      // the checks an unchunked run makes before reading (no decoder, one that cannot be opened), so a
+      // chunked run fails alike
+      avcodec_free_context(FfmpegVideoDecoder.openCodec(c, 1, false));
+    } catch (RuntimeException e) {
+      c.close();
+      throw e;
+    }
     long started = System.nanoTime();
     long[] kfPts = new long[64];
     long[] kfDts = new long[64];

@@ -192,7 +192,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
    * then shows as a failed frame or an error whatever thread decoded it, and the engine decodes the
    * stream whole from that segment on, where the unchunked run's (concealing) decoding defines the output.
    */
-  private static AVCodecContext openCodec(Container c, int threads, boolean strict) {
+  static AVCodecContext openCodec(Container c, int threads, boolean strict) {
     FfmpegInput input = c.input;
     AVCodecParameters par = c.stream.codecpar();
     String codecName = c.info.codec();
