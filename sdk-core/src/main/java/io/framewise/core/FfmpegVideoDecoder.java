@@ -732,7 +732,9 @@ final class FfmpegVideoDecoder implements VideoDecoder {
       if (pixels != null) {
         pixels.close();
       }
-      pixels = new BytePointer((long) w * h * 3);
+      // swscale's SIMD output may store past the end of a row of packed BGR (found by fuzzing: a damaged
+      // MPEG-4 frame 187 pixels wide corrupted the native heap): one spare row and 64 bytes
+      pixels = new BytePointer((long) w * h * 3 + w * 3L + 64);
       pixelsWidth = w;
       pixelsHeight = h;
       dstData.put(0, pixels);
