@@ -62,6 +62,11 @@ public final class DefaultDetectionEngine implements DetectionEngine {
         throw new IllegalArgumentException("decoder '" + config.decoder().name()
             + "' cannot split videos; chunkSize, keyframesOnly and checkpointDir need one that can");
       }
+      if (SegmentedRun.indexFindsNoFrames(config)) {
+        // The unchunked run finds that out only by decoding, after its checks of the model and the
+        // memory budget: run it, so the job fails as it does (or, with a header that lies, decodes what it can).
+        return sequential(config, writer);
+      }
       return new SegmentedRun(config, writer).run();
     }
     return sequential(config, writer);

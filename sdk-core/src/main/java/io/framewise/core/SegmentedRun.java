@@ -194,6 +194,33 @@ final class SegmentedRun {
     }
   }
 
+  /**
+   * Whether the index pass finds no frame in the video stream ({@code FW-105}), after the checks a
+   * chunked run makes first (the checkpoint directory). Keyframes-only runs, which have no unchunked
+   * equivalent, say no: they fail on the index as before. Other failures of the pass are left to
+   * {@link #run()}, which meets them again.
+   */
+  static boolean indexFindsNoFrames(JobConfig config) {
+    PipelineOptions o = config.options();
+    if (o.keyframesOnly()) {
+      return false;
+    }
+    if (o.checkpointDir() != null) {
+      Checkpoint.checkDirectory(o.checkpointDir(), config.video());
+    }
+    try {
+      IndexCache.get(config.decoder(), config.video(), o); // cached for the run that follows
+      return false;
+    } catch (io.framewise.CorruptMediaException e) {
+      if ("FW-105".equals(e.code())) {
+        return true;
+      }
+      throw e;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /** Whether a segment's results record damage (a failed frame or a count the index did not promise). */
   private boolean damaged(Outcome outcome, VideoIndex.Segment segment) throws IOException {
     if (outcome.clean() != null) {
