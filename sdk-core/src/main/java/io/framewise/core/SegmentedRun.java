@@ -248,7 +248,10 @@ final class SegmentedRun {
     try (VideoDecoder whole = config.decoder().open(config.video())) {
       // The unchunked run's plan (inference threads, batch) and its decoding threads: a damaged stream
       // decodes differently with another number of decoding threads.
-      Budget stream = Budget.plan(config.video(), index.info(), model.info(), options, model.maxBatchSize(), false);
+      // The same plan as DefaultDetectionEngine.sequential (the model's measured cost, not an estimate):
+      // ONNX Runtime's scores can differ in the last digits with another batch size.
+      Budget stream = Budget.plan(config.video(), index.info(), model.info(), Budget.ModelCost.of(model, config), options,
+          model.maxBatchSize(), false, Budget.streamWorkers(options), Integer.MAX_VALUE);
       if (stream.parallelism() > 1) {
         List<ModelAdapter> threads = DefaultDetectionEngine.openAdapters(config, stream.parallelism());
         try {
