@@ -132,6 +132,20 @@ record Budget(int parallelism, int batch, int window, long budgetBytes, long per
   }
 
   /**
+   * Decoding threads of a whole-stream decoding (an unchunked run, and a chunked run's fallback to
+   * decoding whole): one, whatever the machine, the job's parallelism or the device. FFmpeg's decoders
+   * are bit-exact whatever their thread count on sound input, but on damaged input (H.264 above all)
+   * frame-threaded decoding conceals errors differently with another number of threads, and is not even
+   * repeatable with the same number (measured on saved fuzz inputs: 5 of 60 damaged files gave other
+   * pixels from run to run with 2 or 3 frame threads; none with one). The whole-stream decoding defines
+   * the output, so it must decode the same way in every run. Segment decoders may use more: their
+   * output is used only where they met no damage.
+   */
+  static int wholeDecodingThreads(VideoInfo video) {
+    return 1;
+  }
+
+  /**
    * Before the model is loaded: refuses a job whose model alone (as the provider estimates it from the
    * file) cannot fit the budget, so that a huge model is not loaded only to be refused.
    */

@@ -62,6 +62,11 @@ public final class DefaultDetectionEngine implements DetectionEngine {
         throw new IllegalArgumentException("decoder '" + config.decoder().name()
             + "' cannot split videos; chunkSize, keyframesOnly and checkpointDir need one that can");
       }
+      if (SegmentedRun.indexFindsNoFrames(config)) {
+        // The unchunked run finds that out only by decoding, after its checks of the model and the
+        // memory budget: run it, so the job fails as it does (or, with a header that lies, decodes what it can).
+        return sequential(config, writer);
+      }
       return new SegmentedRun(config, writer).run();
     }
     return sequential(config, writer);
@@ -83,8 +88,7 @@ public final class DefaultDetectionEngine implements DetectionEngine {
           budget.batch(), budget.parallelism());
       if (budget.parallelism() > 1) {
         // The model runs on pool threads; their adapters share the probe's session (set up for that many
-        // concurrent runs) unless the budget allowed fewer threads than planned. The cores inference
-        // leaves free go to decoding (at least one thread: the calling thread).
+        // concurrent runs) unless the budget allowed fewer threads than planned.
         List<ModelAdapter> adapters = openAdapters(config, budget.parallelism());
         try {
           pool = new InferencePool(adapters, config.params());
@@ -92,8 +96,9 @@ public final class DefaultDetectionEngine implements DetectionEngine {
           closeAll(adapters, e);
           throw e;
         }
-        decoder.decodingThreads(Budget.decodingThreads(pool.cpuThreads(), 1));
       }
+      // Decoding threads depend on the stream alone: damaged input decodes differently with another count.
+      decoder.decodingThreads(Budget.wholeDecodingThreads(info));
       scaleFramesForModel(decoder, probe, info);
       writer.begin(info, modelInfo);
 

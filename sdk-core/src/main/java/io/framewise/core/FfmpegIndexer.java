@@ -6,6 +6,7 @@ import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_free_context;
 import static org.bytedeco.ffmpeg.global.avformat.av_read_frame;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_close_input;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
@@ -38,6 +39,14 @@ final class FfmpegIndexer {
 
   static VideoIndex index(Path path, PipelineOptions options) {
     FfmpegVideoDecoder.Container c = FfmpegVideoDecoder.Container.open(path);
+    try {
+      // the checks an unchunked run makes before reading (no decoder, one that cannot be opened), so a
+      // chunked run fails alike
+      avcodec_free_context(FfmpegVideoDecoder.openCodec(c, 1, false));
+    } catch (RuntimeException e) {
+      c.close();
+      throw e;
+    }
     long started = System.nanoTime();
     long[] kfPts = new long[64];
     long[] kfDts = new long[64];
@@ -45,6 +54,8 @@ final class FfmpegIndexer {
     long[] gopBytes = new long[64];
     int gops = 0;
     long frames = 0;
+    long leading = 0; // frames read before the first key frame: counted in group 0 once it exists
+    long leadingBytes = 0;
     long minPts = Long.MAX_VALUE;
     long maxPts = Long.MIN_VALUE;
     boolean ptsMissing = false;
@@ -106,6 +117,10 @@ final class FfmpegIndexer {
             }
             kfPts[gops] = pts;
             kfDts[gops] = pkt.dts() == AV_NOPTS_VALUE ? pts : pkt.dts();
+            if (gops == 0) {
+              gopFrames[0] = (int) Math.min(Integer.MAX_VALUE, leading);
+              gopBytes[0] = leadingBytes;
+            }
             gops++;
           }
           if (pts != AV_NOPTS_VALUE) {
@@ -117,6 +132,9 @@ final class FfmpegIndexer {
             int g = pts == AV_NOPTS_VALUE ? gops - 1 : gopOf(kfPts, gops, pts);
             gopFrames[g]++;
             gopBytes[g] += pkt.size();
+          } else {
+            leading++;
+            leadingBytes += pkt.size();
           }
         } finally {
           av_packet_unref(pkt);
@@ -130,6 +148,11 @@ final class FfmpegIndexer {
       throw new CorruptMediaException("FW-105", path, "the video stream has no frames", null);
     }
     long base = minPts == Long.MAX_VALUE ? 0 : minPts;
+    if (damage == null && leading > 0 && gops > 0) {
+      // not damage in itself (a capture may start mid-GOP), but frames the decoder may or may not
+      // output without their references: only the whole stream's decoding says which
+      damage = leading + " frame(s) before the first key frame";
+    }
     if (damage == null) {
       damage = shortOfHeader(c, frames, minPts, maxPts);
     }

@@ -192,7 +192,7 @@ final class FfmpegVideoDecoder implements VideoDecoder {
    * then shows as a failed frame or an error whatever thread decoded it, and the engine decodes the
    * stream whole from that segment on, where the unchunked run's (concealing) decoding defines the output.
    */
-  private static AVCodecContext openCodec(Container c, int threads, boolean strict) {
+  static AVCodecContext openCodec(Container c, int threads, boolean strict) {
     FfmpegInput input = c.input;
     AVCodecParameters par = c.stream.codecpar();
     String codecName = c.info.codec();
@@ -732,7 +732,9 @@ final class FfmpegVideoDecoder implements VideoDecoder {
       if (pixels != null) {
         pixels.close();
       }
-      pixels = new BytePointer((long) w * h * 3);
+      // swscale's SIMD output may store past the end of a row of packed BGR (found by fuzzing: a damaged
+      // MPEG-4 frame 187 pixels wide corrupted the native heap): one spare row and 64 bytes
+      pixels = new BytePointer((long) w * h * 3 + w * 3L + 64);
       pixelsWidth = w;
       pixelsHeight = h;
       dstData.put(0, pixels);

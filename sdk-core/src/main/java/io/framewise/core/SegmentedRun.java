@@ -201,6 +201,33 @@ final class SegmentedRun {
     }
   }
 
+  /**
+   * Whether the index pass finds no frame in the video stream ({@code FW-105}), after the checks a
+   * chunked run makes first (the checkpoint directory). Keyframes-only runs, which have no unchunked
+   * equivalent, say no: they fail on the index as before. Other failures of the pass are left to
+   * {@link #run()}, which meets them again.
+   */
+  static boolean indexFindsNoFrames(JobConfig config) {
+    PipelineOptions o = config.options();
+    if (o.keyframesOnly()) {
+      return false;
+    }
+    if (o.checkpointDir() != null) {
+      Checkpoint.checkDirectory(o.checkpointDir(), config.video());
+    }
+    try {
+      IndexCache.get(config.decoder(), config.video(), o); // cached for the run that follows
+      return false;
+    } catch (io.framewise.CorruptMediaException e) {
+      if ("FW-105".equals(e.code())) {
+        return true;
+      }
+      throw e;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /** Whether a segment's results record damage (a failed frame or a count the index did not promise). */
   private boolean damaged(Outcome outcome, VideoIndex.Segment segment) throws IOException {
     if (outcome.clean() != null) {
@@ -238,9 +265,12 @@ final class SegmentedRun {
     ModelAdapter model = adapters.poll(); // the workers have stopped: every adapter is back
     InferencePool inference = null;
     try (VideoDecoder whole = config.decoder().open(config.video())) {
-      // The unchunked run's plan (inference threads, batch, decoding threads): a damaged stream can
-      // decode differently with another number of decoding threads.
-      Budget stream = Budget.plan(config.video(), index.info(), model.info(), options, model.maxBatchSize(), false);
+      // The unchunked run's plan (inference threads, batch) and its decoding threads: a damaged stream
+      // decodes differently with another number of decoding threads.
+      // The same plan as DefaultDetectionEngine.sequential (the model's measured cost, not an estimate):
+      // ONNX Runtime's scores can differ in the last digits with another batch size.
+      Budget stream = Budget.plan(config.video(), index.info(), model.info(), Budget.ModelCost.of(model, config), options,
+          model.maxBatchSize(), false, Budget.streamWorkers(options), Integer.MAX_VALUE);
       if (stream.parallelism() > 1) {
         List<ModelAdapter> threads = DefaultDetectionEngine.openAdapters(config, stream.parallelism());
         try {
@@ -249,8 +279,8 @@ final class SegmentedRun {
           DefaultDetectionEngine.closeAll(threads, e);
           throw e;
         }
-        whole.decodingThreads(Budget.decodingThreads(inference.cpuThreads(), 1));
       }
+      whole.decodingThreads(Budget.wholeDecodingThreads(index.info()));
       DefaultDetectionEngine.scaleFramesForModel(whole, model, index.info());
       FrameProcessor processor = new FrameProcessor(model, config, stream.batch(), writer::frame, inference);
       FrameProcessor.Drained drained = processor.drain(new From(whole, fromId), errors, fromId, seen -> tracker.frameDone(fromId + seen));

@@ -53,6 +53,7 @@ import org.junit.jupiter.api.io.TempDir;
  * build loudly; {@code target/fuzz/current.txt} and the input beside it then name the culprit.
  *
  * <p><b>Bounds.</b> {@code -Dframewise.fuzz.seconds=N} (default 120; 0 skips) bounds the loop;
+ * {@code -Dframewise.fuzz.replay=DIR} checks every saved video input in DIR instead of fuzzing;
  * {@code -Dframewise.fuzz.seed} (default fixed) picks the sequence; {@code -Dframewise.fuzz.case=K}
  * reruns case K alone. The number of executions is printed (a slower machine runs a prefix of the same
  * sequence). Failing inputs are kept under {@code target/fuzz/failures/}.
@@ -98,6 +99,22 @@ class DecoderModelFuzzTest {
       Outcome o = run(() -> VideoDetector.open(shortVideo).model(seedFile));
       assertThat(o.complete()).as("seed model %d: %s", i, o).isTrue();
     }
+    String replay = System.getProperty("framewise.fuzz.replay");
+    if (replay != null) { // saved failing inputs (a folder of input-K.ext files): each video checked again
+      List<String> replayed = new ArrayList<>();
+      try (var files = Files.list(Path.of(replay))) {
+        for (Path input : files.filter(p -> !p.toString().endsWith(".onnx")).sorted().toList()) {
+          List<String> found = new ArrayList<>();
+          checkVideo(input, found::add);
+          System.out.println("fuzz replay: " + input.getFileName() + (found.isEmpty() ? ": ok" : ": " + String.join("; ", found)));
+          if (!found.isEmpty()) {
+            replayed.add(input.getFileName() + ": " + String.join("; ", found));
+          }
+        }
+      }
+      assertThat(replayed).as("replayed inputs from %s", replay).isEmpty();
+      return;
+    }
     Path work = Files.createDirectories(Path.of("target", "fuzz"));
     Path failures = Files.createDirectories(work.resolve("failures"));
     long deadline = started + TimeUnit.SECONDS.toNanos(seconds);
@@ -109,9 +126,17 @@ class DecoderModelFuzzTest {
       t.setDaemon(true);
       return t;
     });
-    long k = only != null ? only : 0;
+    // Cases of the default seed that once failed beyond the default budget, run first in every run:
+    // 11767 crashed the JVM (swscale overran the BGR buffer of a 187-pixel-wide frame), 25628 failed
+    // chunked with FW-105 where the unchunked run said FW-300 (a header claiming 16842x10240, no frames).
+    java.util.Iterator<Long> regressions = (only == null && seed == DEFAULT_SEED ? List.of(11767L, 25628L) : List.<Long>of()).iterator();
+    long next = 0;
     try {
-      while (only != null ? k == only : System.nanoTime() < deadline) {
+      while (regressions.hasNext() || (only != null ? next == 0 : System.nanoTime() < deadline)) {
+        long k = regressions.hasNext() ? regressions.next() : only != null ? only : next++;
+        if (only != null) {
+          next = 1;
+        }
         long caseSeed = seed * 1_000_003L + k;
         boolean isModel = k % MODEL_EVERY == MODEL_EVERY - 1;
         Mutator.Mutant m = Mutator.mutate(caseSeed, isModel ? models : videos);
@@ -149,7 +174,6 @@ class DecoderModelFuzzTest {
           }
         }
         Files.delete(input);
-        k++;
       }
     } finally {
       runner.shutdownNow();
