@@ -352,8 +352,10 @@ final class FfmpegVideoDecoder implements VideoDecoder {
                 : 0;
         long declared = Math.max(0, stream.nb_frames());
         long size = format.pb() != null ? avio_size(format.pb()) : -1;
-        if (size > 0 && declared > size) {
-          declared = 0; // a header figure no file of this size can hold (each frame takes at least a byte): not a count
+        if (size > 0 ? declared > size : declared > 0) {
+          // a header figure no file of this size can hold (each frame takes at least a byte), or one that cannot be
+          // checked (a remote input of unknown length): not a count
+          declared = 0;
         }
         VideoInfo info = new VideoInfo(input.fileName(), par.width(), par.height(), frameRate, codecName,
             durationMs, declared);
