@@ -163,12 +163,27 @@ record Budget(int parallelism, int batch, int window, long budgetBytes, long per
   /**
    * What an unchunked job holds beyond the fixed part and the loaded model: one decoder, the frames
    * being collected, and per inference thread one call's working memory and the frame copies in
-   * flight (two batches per thread).
+   * flight ({@link #inFlightBatches}, plus the batch being collected and the one being written).
    */
   static long stream(VideoInfo video, ModelCost model, int batch, int workers) {
     long bgr = (long) video.width() * video.height() * 3;
-    long copies = workers > 1 ? (2L * workers + 2) * batch * bgr : (batch > 1 ? batch * bgr : 0);
+    long copies = workers > 1 ? (inFlightBatches(video, batch, workers) + 2L) * batch * bgr : (batch > 1 ? batch * bgr : 0);
     return decoder(video, decoderThreads(1)) + copies + workers * model.working(batch);
+  }
+
+  /** Frame copies in flight beyond which the inference pool queues no more batches than it has threads. */
+  static final long IN_FLIGHT_COPIES = 256L << 20;
+
+  /**
+   * How many batches the inference pool lets wait or run at once: two per thread, so a thread finds the
+   * next batch ready, unless their frame copies would pass {@link #IN_FLIGHT_COPIES} (large frames in
+   * large batches); then fewer, down to one per thread. Frames that big take longer to decode than a
+   * fast model takes to run them, so the queue would seldom fill, yet a full one would be held.
+   */
+  static int inFlightBatches(VideoInfo video, int batch, int workers) {
+    long batchBytes = Math.max(1L, (long) video.width() * video.height() * 3 * Math.max(1, batch));
+    long fit = IN_FLIGHT_COPIES / batchBytes;
+    return (int) Math.max(workers, Math.min(2L * workers, fit));
   }
 
   /** {@link #stream(VideoInfo, ModelCost, int, int)} for a model that tells nothing about itself. */

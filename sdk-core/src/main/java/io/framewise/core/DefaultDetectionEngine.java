@@ -91,7 +91,7 @@ public final class DefaultDetectionEngine implements DetectionEngine {
         // concurrent runs) unless the budget allowed fewer threads than planned.
         List<ModelAdapter> adapters = openAdapters(config, budget.parallelism());
         try {
-          pool = new InferencePool(adapters, config.params());
+          pool = new InferencePool(adapters, config.params(), Budget.inFlightBatches(info, budget.batch(), adapters.size()));
         } catch (RuntimeException | Error e) {
           closeAll(adapters, e);
           throw e;

@@ -40,6 +40,7 @@ final class InferencePool implements AutoCloseable {
   }
 
   private final List<ModelAdapter> adapters;
+  private final int capacity;
   private final BlockingQueue<Task> queue;
   private final WorkerThreads threads = new WorkerThreads("framewise-inference-");
   private volatile boolean closed;
@@ -49,9 +50,11 @@ final class InferencePool implements AutoCloseable {
    *
    * @param adapters one per thread, already open
    * @param params detection parameters
+   * @param capacity how many batches may wait or run at once ({@link Budget#inFlightBatches}), at least one per thread
    */
-  InferencePool(List<ModelAdapter> adapters, DetectionParams params) {
+  InferencePool(List<ModelAdapter> adapters, DetectionParams params, int capacity) {
     this.adapters = List.copyOf(adapters);
+    this.capacity = Math.max(capacity, adapters.size());
     this.queue = new ArrayBlockingQueue<>(adapters.size());
     for (ModelAdapter adapter : this.adapters) {
       threads.newThread(() -> work(adapter, params)).start();
@@ -65,7 +68,7 @@ final class InferencePool implements AutoCloseable {
 
   /** How many batches may wait in the queue or run at once. */
   int capacity() {
-    return 2 * adapters.size();
+    return capacity;
   }
 
   /** Queues a batch, waiting while the queue is full. */

@@ -274,7 +274,7 @@ final class SegmentedRun {
       if (stream.parallelism() > 1) {
         List<ModelAdapter> threads = DefaultDetectionEngine.openAdapters(config, stream.parallelism());
         try {
-          inference = new InferencePool(threads, config.params());
+          inference = new InferencePool(threads, config.params(), Budget.inFlightBatches(index.info(), stream.batch(), threads.size()));
         } catch (RuntimeException | Error e) {
           DefaultDetectionEngine.closeAll(threads, e);
           throw e;

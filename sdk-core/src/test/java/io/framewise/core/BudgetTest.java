@@ -64,6 +64,20 @@ class BudgetTest {
   }
 
   @Test
+  void framesInFlight_twoBatchesPerThread_fewerWhenTheirCopiesAreLarge_neverFewerThanThreads() {
+    VideoInfo uhd = new VideoInfo("clip.mp4", 3840, 2160, 25, "h264", 0, 0);
+    assertThat(Budget.inFlightBatches(HD, 1, 2)).isEqualTo(4); // 4 x 6 MiB
+    assertThat(Budget.inFlightBatches(HD, 4, 2)).isEqualTo(4); // 4 x 24 MiB: under the cap
+    assertThat(Budget.inFlightBatches(uhd, 4, 2)).isEqualTo(2); // 99.5 MB a batch: 2 fit in 256 MiB
+    assertThat(Budget.inFlightBatches(uhd, 8, 2)).isEqualTo(2); // none fit: one per thread still
+    assertThat(Budget.inFlightBatches(uhd, 1, 4)).isEqualTo(8);
+    // the estimate counts what the pool may hold: those batches, the one being collected and the one written
+    Budget.ModelCost c = cost(10 * MIB, 50 * MIB, 4);
+    long frame = 3840L * 2160 * 3;
+    assertThat(Budget.stream(uhd, c, 4, 2) - Budget.stream(uhd, c, 4, 1)).isEqualTo(4 * 50 * MIB + (2 + 2) * 4 * frame - 4 * frame);
+  }
+
+  @Test
   void hugeModel_tinyBudget_isRefusedBeforeLoading_sayingToRaiseTheBudgetOrUseASmallerModel() {
     // the case: a 500 MB model with maxHeap 256MiB peaked at 1,080 MB RSS and succeeded
     long loading = 1008 * MIB; // what the ONNX provider estimates for loading a 500 MB file
