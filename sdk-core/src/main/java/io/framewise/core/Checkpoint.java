@@ -169,23 +169,28 @@ final class Checkpoint {
   }
 
   /**
-   * Tells whether a segment was completed by an earlier run: a committed file of this job and segment
-   * whose checksum matches. A file that is not is deleted, with a WARN line, so the segment is
-   * recomputed.
+   * The trailer of a segment completed by an earlier run (a committed file of this job and segment whose
+   * checksum matches), read once here so that the run need not read the file again to learn whether it
+   * met damage; null when there is none. A file that is not sound is deleted, with a WARN line, so the
+   * segment is recomputed.
    */
-  boolean isDone(VideoIndex.Segment segment) throws IOException {
+  SpillFile.@Nullable Trailer done(VideoIndex.Segment segment) throws IOException {
     Path f = segmentFile(segment.index());
     if (!Files.exists(f, LinkOption.NOFOLLOW_LINKS)) {
-      return false;
+      return null;
     }
-    String damage = SpillFile.check(f, header(segment));
-    if (damage == null) {
-      return true;
+    String damage;
+    try {
+      return SpillFile.replay(f, header(segment), frame -> {});
+    } catch (SpillFile.DamagedException e) {
+      damage = e.getMessage();
+    } catch (IOException | RuntimeException e) {
+      damage = "it cannot be read: " + e;
     }
     LOG.warn("{}: checkpoint file {} is damaged or not this job's ({}); discarding it and recomputing segment {} (frames {}..{})",
         video.getFileName(), f, damage, segment.index(), segment.firstFrameId(), segment.lastFrameId());
     Files.deleteIfExists(f);
-    return false;
+    return null;
   }
 
   private long segmentFileCount() throws IOException {

@@ -130,7 +130,7 @@ final class SegmentedRun {
         }
         Outcome outcome = await(inFlight.poll(), tracker);
         tracker.frameDone(framesCovered.get()); // also when segments finish faster than the report interval
-        if (!options.keyframesOnly() && (outcome.failure() != null ? decodeFailure(outcome.failure()) : damaged(outcome, segment))) {
+        if (!options.keyframesOnly() && (outcome.failure() != null ? decodeFailure(outcome.failure()) : damaged(outcome))) {
           wholeFrom = segment.firstFrameId();
           LOG.warn("{}: segment {} (frames {}..{}) met damaged data; decoding the stream whole from frame {}", video.getFileName(),
               segment.index(), segment.firstFrameId(), segment.lastFrameId(), wholeFrom);
@@ -229,12 +229,8 @@ final class SegmentedRun {
   }
 
   /** Whether a segment's results record damage (a failed frame or a count the index did not promise). */
-  private boolean damaged(Outcome outcome, VideoIndex.Segment segment) throws IOException {
-    if (outcome.clean() != null) {
-      return !outcome.clean();
-    }
-    SpillFile.Trailer t = SpillFile.replay(outcome.file(), Checkpoint.header(fingerprint, segment), f -> {}); // replayed from a checkpoint: read its trailer
-    return t.failed() > 0 || !t.errors().isEmpty();
+  private static boolean damaged(Outcome outcome) {
+    return !Boolean.TRUE.equals(outcome.clean());
   }
 
   /**
@@ -372,10 +368,11 @@ final class SegmentedRun {
   /** Decodes one segment, runs the model and commits its spill file; retries alone on failure. */
   private Outcome runSegment(VideoIndex.Segment segment) {
     Path file = checkpoint != null ? checkpoint.segmentFile(segment.index()) : spillDir.resolve("segment-" + segment.index() + ".fws");
-    if (checkpoint != null && isDone(segment)) {
+    SpillFile.Trailer done = doneBefore(segment);
+    if (done != null) {
       framesCovered.addAndGet(segment.frameCount());
       LOG.debug("segment {} already done (checkpoint)", segment.index());
-      return new Outcome(file, null, null);
+      return new Outcome(file, null, done.failed() == 0 && done.errors().isEmpty());
     }
     Throwable last = null;
     for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -442,10 +439,10 @@ final class SegmentedRun {
     }
   }
 
-  /** Whether the checkpoint holds a sound file of the segment (a damaged one is discarded: the segment is recomputed). */
-  private boolean isDone(VideoIndex.Segment segment) {
+  /** The trailer of the checkpoint's sound file of the segment, or null (a damaged one is discarded: the segment is recomputed). */
+  private SpillFile.@Nullable Trailer doneBefore(VideoIndex.Segment segment) {
     try {
-      return checkpoint != null && checkpoint.isDone(segment);
+      return checkpoint != null ? checkpoint.done(segment) : null;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
