@@ -318,9 +318,18 @@ public record SegmentTask(
       JsonToken v = p.nextToken();
       switch (name) {
         case "frameCount" -> f.frameCount = longValue(p, v, "range.frameCount");
-        case "startPts" -> f.startPts = longValue(p, v, "range.startPts");
-        case "endPts" -> f.endPts = longValue(p, v, "range.endPts");
-        case "startDts" -> f.startDts = longValue(p, v, "range.startDts");
+        case "startPts" -> {
+          f.startPts = longValue(p, v, "range.startPts");
+          f.times |= 1;
+        }
+        case "endPts" -> {
+          f.endPts = longValue(p, v, "range.endPts");
+          f.times |= 2;
+        }
+        case "startDts" -> {
+          f.startDts = longValue(p, v, "range.startDts");
+          f.times |= 4;
+        }
         case "bytes" -> f.rangeBytes = longValue(p, v, "range.bytes");
         case "gopFrames" -> {
           expect(v, JsonToken.START_ARRAY, "range.gopFrames");
@@ -374,9 +383,10 @@ public record SegmentTask(
     long firstFrameId = -1;
     boolean hasRange;
     long frameCount = -1;
-    long startPts = Long.MIN_VALUE;
-    long endPts = Long.MIN_VALUE;
-    long startDts = Long.MIN_VALUE;
+    long startPts;
+    long endPts;
+    long startDts;
+    int times; // which of startPts, endPts, startDts were given (bits 1, 2, 4)
     long rangeBytes = -1;
     int @Nullable [] gopFrames;
 
@@ -438,8 +448,7 @@ public record SegmentTask(
       }
       VideoIndex.Segment r = null;
       if (k == Kind.SEGMENT) {
-        if (!hasRange || gopFrames == null || frameCount < 0 || rangeBytes < 0 || startPts == Long.MIN_VALUE || endPts == Long.MIN_VALUE
-            || startDts == Long.MIN_VALUE) {
+        if (!hasRange || gopFrames == null || frameCount < 0 || rangeBytes < 0 || times != 7) {
           throw malformed("a segment task without a complete range");
         }
         long sum = 0;
