@@ -86,7 +86,7 @@ public final class SegmentedRun {
       if (options.checkpointDir() != null) {
         Checkpoint.checkDirectory(options.checkpointDir(), video); // before any decoding
       }
-      index = IndexCache.get(config.decoder(), video, options);
+      index = IndexCache.get(config);
       Cancellation.check(video);
       ModelInfo modelInfo;
       int maxBatch;
@@ -226,7 +226,7 @@ public final class SegmentedRun {
       Checkpoint.checkDirectory(o.checkpointDir(), config.video());
     }
     try {
-      IndexCache.get(config.decoder(), config.video(), o); // cached for the run that follows
+      IndexCache.get(config); // cached for the run that follows
       return false;
     } catch (io.framewise.CorruptMediaException e) {
       if ("FW-105".equals(e.code())) {
@@ -270,7 +270,7 @@ public final class SegmentedRun {
   private long[] decodeWhole(long fromId, ErrorLog errors, ProgressTracker tracker) throws IOException {
     ModelAdapter model = adapters.poll(); // the workers have stopped: every adapter is back
     InferencePool inference = null;
-    try (VideoDecoder whole = config.decoder().open(config.video())) {
+    try (VideoDecoder whole = LocalRun.openDecoder(config)) {
       // The unchunked run's plan (inference threads, batch) and its decoding threads: a damaged stream
       // decodes differently with another number of decoding threads.
       // The same plan as LocalRun.sequential (the model's measured cost, not an estimate):
@@ -416,7 +416,7 @@ public final class SegmentedRun {
     long[] covered = {0}; // frames this attempt added to the progress count
     ModelAdapter model = adapters.poll(); // one per worker: a worker always finds one
     try (SpillFile.Writer spill = new SpillFile.Writer(file, Checkpoint.header(fingerprint, segment));
-        VideoDecoder decoder = config.decoder().openSegment(config.video(), index, segment, options.keyframesOnly())) {
+        VideoDecoder decoder = LocalRun.openSegment(config, index, segment, options.keyframesOnly())) {
       LocalRun.scaleFramesForModel(decoder, model, index.info());
       // Cores that the workers' inference leaves free are shared by their decoders (at least one thread each).
       decoder.decodingThreads(Budget.decodingThreads(workers * Math.max(0, model.cpuThreads()), workers));
