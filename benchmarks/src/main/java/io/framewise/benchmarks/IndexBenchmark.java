@@ -53,6 +53,9 @@ final class IndexBenchmark {
           Fmt.out("RESULT where=http frames=%d segments=%d index_s=%.2f served_bytes=%d of %d (%.3f%%) requests=%d",
               remote.totalFrames(), remote.segments().size(), remoteS, server.served.get(), size, 100.0 * server.served.get() / size,
               server.requests.size());
+          for (String request : server.requests) {
+            Fmt.out("#   %s", request);
+          }
         }
       }
     }

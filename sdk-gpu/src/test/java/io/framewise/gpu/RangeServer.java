@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * A real HTTP server on 127.0.0.1 that serves one file with byte ranges ({@code Range: bytes=a-} and
  * {@code bytes=a-b}, answered 206 with {@code Content-Range}), and counts the bytes it has written to
  * its clients: what a remote reader made it serve. A client that stops reading and closes the
- * connection ends the response; what the socket buffers held by then counts as served.
+ * connection ends the response; what the socket buffers held by then counts as served. After
+ * {@link #reset()}, only responses begun since count.
  */
 final class RangeServer implements AutoCloseable {
 
@@ -27,6 +28,8 @@ final class RangeServer implements AutoCloseable {
   private final long size;
   private final String path;
   final AtomicLong served = new AtomicLong();
+  /** Bumped by {@link #reset}: a response begun before it no longer counts (a connection a kept container left open). */
+  private final java.util.concurrent.atomic.AtomicInteger epoch = new java.util.concurrent.atomic.AtomicInteger();
   final List<String> requests = new CopyOnWriteArrayList<>();
 
   RangeServer(Path file, String path) throws IOException {
@@ -43,9 +46,11 @@ final class RangeServer implements AutoCloseable {
     }));
     server.createContext("/", exchange -> {
       try (exchange) {
+        int begun = epoch.get();
         String range = exchange.getRequestHeaders().getFirst("Range");
-        requests.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath() + " " + range);
+        String request = exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath() + " " + range;
         if (!exchange.getRequestURI().getPath().equals(path)) {
+          requests.add(request + " 404");
           exchange.sendResponseHeaders(404, -1);
           return;
         }
@@ -72,11 +77,12 @@ final class RangeServer implements AutoCloseable {
           exchange.sendResponseHeaders(200, size);
         }
         if (exchange.getRequestMethod().equals("HEAD")) {
+          requests.add(request + " served 0");
           return;
         }
+        long at = from;
         try (FileChannel ch = FileChannel.open(this.file, StandardOpenOption.READ); OutputStream out = exchange.getResponseBody()) {
           ByteBuffer buf = ByteBuffer.allocate(16 * 1024);
-          long at = from;
           while (at <= to) {
             buf.clear().limit((int) Math.min(buf.capacity(), to - at + 1));
             int n = ch.read(buf, at);
@@ -84,11 +90,16 @@ final class RangeServer implements AutoCloseable {
               break;
             }
             out.write(buf.array(), 0, n);
-            served.addAndGet(n);
+            if (epoch.get() == begun) {
+              served.addAndGet(n);
+            }
             at += n;
           }
         } catch (IOException e) {
           // the client closed the connection (it seeks by opening another): the response ends here
+        }
+        if (epoch.get() == begun) {
+          requests.add(request + " served " + (at - from));
         }
       }
     });
@@ -104,6 +115,7 @@ final class RangeServer implements AutoCloseable {
   }
 
   void reset() {
+    epoch.incrementAndGet();
     served.set(0);
     requests.clear();
   }
