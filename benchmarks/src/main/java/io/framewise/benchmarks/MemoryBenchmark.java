@@ -267,7 +267,7 @@ final class MemoryBenchmark {
     long[] m = Mem.rssAndHwmKib();
     long outBytes = Files.size(json);
     double secs = wall / 1e9;
-    Fmt.out("RESULT frames=%d decoded=%d failed=%d complete=%s detections=%d wall_s=%.1f fps=%.1f us_per_video_frame=%.2f "
+    Fmt.out("RESULT frames=%d decoded=%d failed=%d complete=%s detections=%d wall_s=%.1f fps=%.1f us_per_frame_decoded=%.2f "
             + "peak_rss_mib=%.0f peak_heap_mib=%.0f peak_direct_mib=%.0f samples=%d json=%s cpu=\"%s\"",
         summary.framesProcessed(), summary.framesDecoded(), summary.framesFailed(), summary.complete(),
         summary.detections(), secs, summary.framesProcessed() / secs, wall / 1e3 / Math.max(1, summary.framesDecoded()), m[1] / 1024.0, Mem.mib(peaks.heapUsed),
