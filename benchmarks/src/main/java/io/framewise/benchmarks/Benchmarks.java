@@ -22,8 +22,12 @@ public final class Benchmarks {
             --bitrate in bits per second (8M, 800k).
         memory --video FILE --model FILE [--chunk-size 64MiB|20s|none] [--parallelism N] [--batch N]
                [--max-heap 1GiB|none] [--jvm-xmx 1g] [--max-direct 512m] [--every N] [--java-opts "..."]
-               [--timeout-min 60] [--keep-output] [--wait-quiet SECONDS]
-            runs the SDK over the video in a child JVM and samples its memory (VmRSS, VmHWM, heap).
+               [--timeout-min 60] [--keep-output] [--wait-quiet SECONDS] [--keyframes-only]
+            runs the SDK over the video in a child JVM and samples its memory (VmRSS, VmHWM, heap);
+            --keyframes-only runs a keyframes-only job.
+        index --video FILE [--chunk-size 60s] [--repeat 1] [--local-only]
+            plans a chunked job (the FFmpeg decoder's index: the sample table for MP4/MOV, else the demux
+            pass), locally and over HTTP from a counting range server on 127.0.0.1: time, bytes served.
         budget-table --dir DIR [--testdata DIR] [--only id,id] [--big-model-mb 400] [--jvm-xmx 1g] [--timeout-min 10]
             the memory budget's estimate against the peak RSS (VmHWM) of a child JVM, for frame sizes
             192x128 / 1920x1080 / 3840x2160, a tiny, yolox_nano and a ~400 MB model, batch 1/4,
@@ -59,6 +63,7 @@ public final class Benchmarks {
         case "memory-child" -> MemoryBenchmark.child(args);
         case "throughput" -> ThroughputBenchmark.run(args);
         case "budget-table" -> BudgetTable.run(args);
+        case "index" -> IndexBenchmark.run(args);
         default -> {
           System.err.println("unknown command '" + command + "'\n" + USAGE);
           yield 2;

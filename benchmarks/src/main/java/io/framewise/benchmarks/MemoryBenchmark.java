@@ -54,11 +54,12 @@ final class MemoryBenchmark {
   // ------------------------------------------------------------------------------------------ parent
 
   /** The job's options, read by the parent and passed on to the child as the same flags. */
-  private record JobArgs(Path video, Path model, String chunk, @Nullable String parallelism, @Nullable String batch, String maxHeap) {
+  private record JobArgs(Path video, Path model, String chunk, @Nullable String parallelism, @Nullable String batch, String maxHeap,
+      boolean keyframesOnly) {
 
     static JobArgs read(Args args) {
       return new JobArgs(args.existingFile("video"), args.existingFile("model"), args.string("chunk-size", "64MiB"),
-          args.string("parallelism", null), args.string("batch", null), args.string("max-heap", "1GiB"));
+          args.string("parallelism", null), args.string("batch", null), args.string("max-heap", "1GiB"), args.flag("keyframes-only"));
     }
 
     List<String> flags() {
@@ -69,6 +70,9 @@ final class MemoryBenchmark {
       }
       if (batch != null) {
         f.addAll(List.of("--batch", batch));
+      }
+      if (keyframesOnly) {
+        f.add("--keyframes-only");
       }
       return f;
     }
@@ -216,6 +220,10 @@ final class MemoryBenchmark {
       job.batchSize(Integer.parseInt(batch));
       options.append(" batchSize=").append(batch);
     }
+    if (a.keyframesOnly()) {
+      job.keyframesOnly();
+      options.append(" keyframesOnly");
+    }
     Fmt.out("# job: %s (%s) model %s;%s", video.getFileName(), Fmt.size(video), model.getFileName(),
         options.length() == 0 ? " defaults" : options);
     Fmt.out("# JavaCPP limits: maxBytes %s, maxPhysicalBytes %s (allocations through JavaCPP fail beyond them)",
@@ -259,10 +267,10 @@ final class MemoryBenchmark {
     long[] m = Mem.rssAndHwmKib();
     long outBytes = Files.size(json);
     double secs = wall / 1e9;
-    Fmt.out("RESULT frames=%d decoded=%d failed=%d complete=%s detections=%d wall_s=%.1f fps=%.1f "
+    Fmt.out("RESULT frames=%d decoded=%d failed=%d complete=%s detections=%d wall_s=%.1f fps=%.1f us_per_frame_decoded=%.2f "
             + "peak_rss_mib=%.0f peak_heap_mib=%.0f peak_direct_mib=%.0f samples=%d json=%s cpu=\"%s\"",
         summary.framesProcessed(), summary.framesDecoded(), summary.framesFailed(), summary.complete(),
-        summary.detections(), secs, summary.framesProcessed() / secs, m[1] / 1024.0, Mem.mib(peaks.heapUsed),
+        summary.detections(), secs, summary.framesProcessed() / secs, wall / 1e3 / Math.max(1, summary.framesDecoded()), m[1] / 1024.0, Mem.mib(peaks.heapUsed),
         Mem.mib(peaks.directBytes), peaks.samples, Fmt.size(outBytes).replace(' ', '_'), cpu.summary());
     if (!summary.errors().isEmpty()) {
       Fmt.out("# first error: %s", summary.errors().get(0));

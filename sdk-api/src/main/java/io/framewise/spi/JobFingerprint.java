@@ -101,7 +101,11 @@ public final class JobFingerprint implements Serializable {
    */
   public static JobFingerprint of(JobConfig config) throws IOException {
     TreeMap<String, String> f = new TreeMap<>();
-    indexFields(f, config.decoder(), config.video(), config.options());
+    if (config.remote() != null) {
+      remoteFields(f, config.decoder(), config.remote(), config.options());
+    } else {
+      indexFields(f, config.decoder(), config.video(), config.options());
+    }
     modelFields(f, config.model());
     f.put("adapter", config.modelAdapter().name());
     f.put("adapter.version", versionOf(config.modelAdapter()));
@@ -283,6 +287,26 @@ public final class JobFingerprint implements Serializable {
     f.put("input.size", Long.toString(a.size()));
     f.put("input.modified", Long.toString(a.lastModifiedTime().toMillis()));
     f.put("input.sampleSha256", sampleHash(abs, a.size()));
+    f.put("chunk.bytes", Long.toString(options.chunkBytes()));
+    f.put("chunk.duration", options.chunkDuration() == null ? "none" : options.chunkDuration().toString());
+  }
+
+  /**
+   * A remote input is named by its URI: its redacted form, and a hash of the whole URI (a pre-signed
+   * URL's query carries credentials, which a fingerprint written to disk must not hold). Its content
+   * is not read, so a fingerprint cannot tell that it changed.
+   */
+  private static void remoteFields(Map<String, String> f, VideoDecoderProvider decoder, RemoteVideo remote, PipelineOptions options) {
+    f.put("framewise.version", versionOf(JobFingerprint.class));
+    f.put("decoder", decoder.name());
+    f.put("decoder.version", versionOf(decoder));
+    f.put("input.uri", remote.display());
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(remote.uri().toASCIIString().getBytes(StandardCharsets.UTF_8));
+      f.put("input.uriSha256", HexFormat.of().formatHex(d));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
     f.put("chunk.bytes", Long.toString(options.chunkBytes()));
     f.put("chunk.duration", options.chunkDuration() == null ? "none" : options.chunkDuration().toString());
   }

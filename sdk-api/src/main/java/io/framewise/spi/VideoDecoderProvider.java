@@ -76,4 +76,40 @@ public interface VideoDecoderProvider extends Provider {
   default VideoDecoder openSegment(Path video, VideoIndex index, VideoIndex.Segment segment, boolean keyframesOnly) throws IOException {
     throw new UnsupportedOperationException(name() + " cannot decode segments");
   }
+
+  /**
+   * Indexes a remote video, as {@link #index(Path, PipelineOptions)} does a file, reading as little
+   * of it as the container allows (for MP4/MOV, the sample table and no media data, with range
+   * requests), with the protocols of {@link RemoteVideo#allowedSchemes()} only.
+   *
+   * @param video the remote video
+   * @param options the chunk size (bytes or duration); with neither, one segment
+   * @return the index
+   * @throws MediaException if it cannot be read as a video
+   * @throws IOException if reading fails for another reason
+   * @throws UnsupportedOperationException if this decoder cannot index remote input (the default)
+   * @since 0.3
+   */
+  default VideoIndex index(RemoteVideo video, PipelineOptions options) throws IOException {
+    throw new UnsupportedOperationException(name() + " cannot index remote input");
+  }
+
+  /**
+   * Opens a decoder over one segment of a remote video, as {@link #openSegment(Path, VideoIndex,
+   * VideoIndex.Segment, boolean)} does for a file: it reads about the segment's bytes (range requests),
+   * not the whole video.
+   *
+   * @param video the remote video
+   * @param index the video's index, from {@link #index(RemoteVideo, PipelineOptions)}
+   * @param segment the segment to decode
+   * @param keyframesOnly decode only key frames
+   * @return a decoder positioned before the segment's first frame
+   * @throws IOException if the segment cannot be reached
+   * @throws UnsupportedOperationException if this decoder cannot decode segments of remote input (the default)
+   * @since 0.3
+   */
+  default VideoDecoder openSegment(RemoteVideo video, VideoIndex index, VideoIndex.Segment segment, boolean keyframesOnly)
+      throws IOException {
+    throw new UnsupportedOperationException(name() + " cannot decode segments of remote input");
+  }
 }

@@ -54,4 +54,14 @@ public final class FfmpegDecoderProvider implements VideoDecoderProvider {
   public VideoDecoder openSegment(Path video, VideoIndex index, VideoIndex.Segment segment, boolean keyframesOnly) throws IOException {
     return FfmpegVideoDecoder.openSegment(video, index, segment, keyframesOnly);
   }
+
+  @Override
+  public VideoIndex index(RemoteVideo video, PipelineOptions options) {
+    return FfmpegIndexer.index(FfmpegInput.remote(video), options);
+  }
+
+  @Override
+  public VideoDecoder openSegment(RemoteVideo video, VideoIndex index, VideoIndex.Segment segment, boolean keyframesOnly) throws IOException {
+    return FfmpegVideoDecoder.openSegment(FfmpegInput.remote(video), index, segment, keyframesOnly);
+  }
 }

@@ -8,11 +8,9 @@ import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_free_context;
 import static org.bytedeco.ffmpeg.global.avformat.av_read_frame;
-import static org.bytedeco.ffmpeg.global.avformat.avformat_close_input;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
 import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
 
-import io.framewise.CorruptMediaException;
 import io.framewise.spi.PipelineOptions;
 import io.framewise.spi.VideoIndex;
 import java.nio.file.Path;
@@ -38,29 +36,56 @@ public final class FfmpegIndexer {
   private FfmpegIndexer() {}
 
   public static VideoIndex index(Path path, PipelineOptions options) {
-    FfmpegVideoDecoder.Container c = FfmpegVideoDecoder.Container.open(path);
+    return index(FfmpegInput.local(path), options);
+  }
+
+  /**
+   * Indexes a local or remote input: from an MP4/MOV sample table when it is usable (no media data is
+   * read, see {@link MovSampleTable}), else by the demux pass. Both give the same plan. The container
+   * opened for it is kept for the segments that follow ({@link ContainerPool}).
+   */
+  public static VideoIndex index(FfmpegInput input, PipelineOptions options) {
+    return index(input, options, Source.ANY);
+  }
+
+  /** Where an index comes from: {@link #ANY} (the sample table when usable, else the demux pass), or one of them only (tests). */
+  enum Source {
+    ANY, SAMPLE_TABLE, DEMUX_PASS
+  }
+
+  static VideoIndex index(FfmpegInput input, PipelineOptions options, Source only) {
+    FfmpegVideoDecoder.Container c = FfmpegVideoDecoder.Container.open(input);
+    VideoIndex index;
     try {
       // the checks an unchunked run makes before reading (no decoder, one that cannot be opened), so a
       // chunked run fails alike
       avcodec_free_context(FfmpegVideoDecoder.openCodec(c, 1, false));
+      long started = System.nanoTime();
+      Plan plan = new Plan(input);
+      String source = "sample table";
+      String why = only == Source.DEMUX_PASS ? "demux pass asked for" : MovSampleTable.read(c, plan);
+      if (why != null && only == Source.SAMPLE_TABLE) {
+        throw new IllegalStateException(input.display() + ": sample table not usable: " + why);
+      }
+      if (why != null) {
+        source = "demux pass";
+        LOG.debug("{}: {}", input.display(), why);
+        plan = new Plan(input);
+        demuxPass(c, plan);
+      }
+      index = plan.finish(c, options);
+      LOG.debug("{}: indexed {} frames, {} key frames, {} segment(s) from the {} in {} ms", input.display(), index.totalFrames(),
+          plan.gops, index.segments().size(), source, (System.nanoTime() - started) / 1_000_000);
     } catch (RuntimeException e) {
       c.close();
       throw e;
     }
-    long started = System.nanoTime();
-    long[] kfPts = new long[64];
-    long[] kfDts = new long[64];
-    int[] gopFrames = new int[64];
-    long[] gopBytes = new long[64];
-    int gops = 0;
-    long frames = 0;
-    long leading = 0; // frames read before the first key frame: counted in group 0 once it exists
-    long leadingBytes = 0;
-    long minPts = Long.MAX_VALUE;
-    long maxPts = Long.MIN_VALUE;
-    boolean ptsMissing = false;
-    String damage = null; // why the stream cannot be split safely, or null
-    long lastDts = AV_NOPTS_VALUE;
+    ContainerPool.SHARED.give(c, index);
+    return index;
+  }
+
+  /** Reads every packet of the video stream, without decoding, into {@code plan}. */
+  private static void demuxPass(FfmpegVideoDecoder.Container c, Plan plan) {
     AVPacket pkt = av_packet_alloc();
     try {
       while (true) {
@@ -72,15 +97,13 @@ public final class FfmpegIndexer {
           FfmpegLog.endReading();
         }
         String logged = c.takeDemuxError();
-        if (damage == null && logged != null) {
-          damage = "the demuxer skipped damaged data: " + logged;
+        if (logged != null) {
+          plan.damage("the demuxer skipped damaged data: " + logged);
         }
         if (ret < 0) {
           if (ret != AVERROR_EOF) {
-            LOG.warn("{}: index pass stopped at a read error: {}", path, FfmpegVideoDecoder.errorText(ret));
-            if (damage == null) {
-              damage = "read error: " + FfmpegVideoDecoder.errorText(ret);
-            }
+            LOG.warn("{}: index pass stopped at a read error: {}", plan.input.display(), FfmpegVideoDecoder.errorText(ret));
+            plan.damage("read error: " + FfmpegVideoDecoder.errorText(ret));
           }
           break;
         }
@@ -88,117 +111,159 @@ public final class FfmpegIndexer {
           if (pkt.stream_index() != c.streamIndex || (pkt.flags() & AV_PKT_FLAG_DISCARD) != 0) {
             continue;
           }
-          if (damage == null && (pkt.flags() & AV_PKT_FLAG_CORRUPT) != 0) {
-            damage = "a packet is flagged corrupt";
+          if ((pkt.flags() & AV_PKT_FLAG_CORRUPT) != 0) {
+            plan.damage("a packet is flagged corrupt");
           }
-          long dts = pkt.dts(); // absent where the container stores only presentation times (Matroska with B-frames)
-          if (dts != AV_NOPTS_VALUE) {
-            if (damage == null && lastDts != AV_NOPTS_VALUE && dts < lastDts) {
-              damage = "decode times go back (" + lastDts + " then " + dts + ")";
-            }
-            lastDts = dts;
-          }
-          long pts = pkt.pts();
-          if (pts == AV_NOPTS_VALUE) {
-            ptsMissing = true;
-            pts = pkt.dts();
-          }
-          boolean key = (pkt.flags() & AV_PKT_FLAG_KEY) != 0;
-          if (key && pts != AV_NOPTS_VALUE && gops > 0 && pts <= kfPts[gops - 1] && damage == null) {
-            damage = "key frame times do not run forward";
-          }
-          if (key && pts != AV_NOPTS_VALUE && (gops == 0 || pts > kfPts[gops - 1])) {
-            if (gops == kfPts.length) {
-              int n = gops * 2;
-              kfPts = Arrays.copyOf(kfPts, n);
-              kfDts = Arrays.copyOf(kfDts, n);
-              gopFrames = Arrays.copyOf(gopFrames, n);
-              gopBytes = Arrays.copyOf(gopBytes, n);
-            }
-            kfPts[gops] = pts;
-            kfDts[gops] = pkt.dts() == AV_NOPTS_VALUE ? pts : pkt.dts();
-            if (gops == 0) {
-              gopFrames[0] = (int) Math.min(Integer.MAX_VALUE, leading);
-              gopBytes[0] = leadingBytes;
-            }
-            gops++;
-          }
-          if (pts != AV_NOPTS_VALUE) {
-            minPts = Math.min(minPts, pts);
-            maxPts = Math.max(maxPts, pts);
-          }
-          frames++;
-          if (gops > 0) {
-            int g = pts == AV_NOPTS_VALUE ? gops - 1 : gopOf(kfPts, gops, pts);
-            gopFrames[g]++;
-            gopBytes[g] += pkt.size();
-          } else {
-            leading++;
-            leadingBytes += pkt.size();
-          }
+          plan.add(pkt.pts(), pkt.dts(), (pkt.flags() & AV_PKT_FLAG_KEY) != 0, pkt.size());
         } finally {
           av_packet_unref(pkt);
         }
       }
     } finally {
       av_packet_free(pkt);
-      c.close();
     }
-    if (frames == 0) {
-      throw new CorruptMediaException("FW-105", path, "the video stream has no frames", null);
+  }
+
+  /**
+   * The plan being built from the video stream's packets in decode order (from the demux pass or a
+   * sample table): key frames, frames and bytes per group of pictures, and the first reason the
+   * stream cannot be split safely. Memory: a few numbers per key frame.
+   */
+  static final class Plan {
+    private final FfmpegInput input;
+    private long[] kfPts = new long[64];
+    private long[] kfDts = new long[64];
+    private int[] gopFrames = new int[64];
+    private long[] gopBytes = new long[64];
+    int gops;
+    private long frames;
+    private long leading; // frames read before the first key frame: counted in group 0 once it exists
+    private long leadingBytes;
+    private long minPts = Long.MAX_VALUE;
+    private long maxPts = Long.MIN_VALUE;
+    private boolean ptsMissing;
+    private String damage; // why the stream cannot be split safely, or null
+    private long lastDts = AV_NOPTS_VALUE;
+
+    Plan(FfmpegInput input) {
+      this.input = input;
     }
-    long base = minPts == Long.MAX_VALUE ? 0 : minPts;
-    if (damage == null && leading > 0 && gops > 0) {
-      // not damage in itself (a capture may start mid-GOP), but frames the decoder may or may not
-      // output without their references: only the whole stream's decoding says which
-      damage = leading + " frame(s) before the first key frame";
-    }
-    if (damage == null) {
-      damage = shortOfHeader(c, frames, minPts, maxPts);
-    }
-    List<VideoIndex.Segment> segments = new ArrayList<>();
-    if (damage != null) {
-      LOG.info("{}: {}: decoded whole, not in segments", path, damage);
-    }
-    if (ptsMissing || gops == 0 || damage != null) {
+
+    /** Records why the stream cannot be split safely (the first reason counts). */
+    void damage(String why) {
       if (damage == null) {
-        LOG.info("{}: {} — one segment", path, gops == 0 ? "no key frames found" : "packets without presentation times");
-      }
-      segments.add(new VideoIndex.Segment(0, 0, frames, Long.MIN_VALUE, Long.MAX_VALUE, Long.MIN_VALUE, Arrays.stream(gopBytes, 0, gops).sum(),
-          new int[] {(int) Math.min(Integer.MAX_VALUE, frames)}));
-    } else {
-      // frames before the first key frame (if any) were counted in group 0 by gopOf
-      long targetBytes = options.chunkBytes();
-      long targetMicros = options.chunkDuration() == null ? 0 : options.chunkDuration().toNanos() / 1000;
-      AVRational tb = c.timeBase;
-      int first = 0;
-      long firstId = 0;
-      long bytes = 0;
-      for (int g = 0; g < gops; g++) {
-        bytes += gopBytes[g];
-        boolean last = g == gops - 1;
-        boolean full = false;
-        if (!last && targetBytes > 0) {
-          full = bytes >= targetBytes;
-        } else if (!last && targetMicros > 0) {
-          long micros = Math.round((kfPts[g + 1] - kfPts[first]) * 1_000_000.0 * tb.num() / tb.den());
-          full = micros >= targetMicros;
-        }
-        if (full || last) {
-          int[] counts = Arrays.copyOfRange(gopFrames, first, g + 1);
-          long n = Arrays.stream(counts).asLongStream().sum();
-          long startPts = segments.isEmpty() ? Long.MIN_VALUE : kfPts[first];
-          long endPts = last ? Long.MAX_VALUE : kfPts[g + 1];
-          segments.add(new VideoIndex.Segment(segments.size(), firstId, n, startPts, endPts, kfDts[first], bytes, counts));
-          firstId += n;
-          first = g + 1;
-          bytes = 0;
-        }
+        damage = why;
       }
     }
-    LOG.debug("{}: indexed {} frames, {} key frames, {} segment(s) in {} ms", path, frames, gops, segments.size(),
-        (System.nanoTime() - started) / 1_000_000);
-    return new VideoIndex(c.info, frames, base, segments, damage != null);
+
+    /**
+     * Adds the next packet of the video stream, in decode order.
+     *
+     * @param packetPts its presentation time, or {@code AV_NOPTS_VALUE}
+     * @param dts its decode time, or {@code AV_NOPTS_VALUE} (Matroska with B-frames stores only presentation times)
+     */
+    void add(long packetPts, long dts, boolean key, long size) {
+      if (dts != AV_NOPTS_VALUE) {
+        if (lastDts != AV_NOPTS_VALUE && dts < lastDts) {
+          damage("decode times go back (" + lastDts + " then " + dts + ")");
+        }
+        lastDts = dts;
+      }
+      long pts = packetPts;
+      if (pts == AV_NOPTS_VALUE) {
+        ptsMissing = true;
+        pts = dts;
+      }
+      if (key && pts != AV_NOPTS_VALUE && gops > 0 && pts <= kfPts[gops - 1]) {
+        damage("key frame times do not run forward");
+      }
+      if (key && pts != AV_NOPTS_VALUE && (gops == 0 || pts > kfPts[gops - 1])) {
+        if (gops == kfPts.length) {
+          int n = gops * 2;
+          kfPts = Arrays.copyOf(kfPts, n);
+          kfDts = Arrays.copyOf(kfDts, n);
+          gopFrames = Arrays.copyOf(gopFrames, n);
+          gopBytes = Arrays.copyOf(gopBytes, n);
+        }
+        kfPts[gops] = pts;
+        kfDts[gops] = dts == AV_NOPTS_VALUE ? pts : dts;
+        if (gops == 0) {
+          gopFrames[0] = (int) Math.min(Integer.MAX_VALUE, leading);
+          gopBytes[0] = leadingBytes;
+        }
+        gops++;
+      }
+      if (pts != AV_NOPTS_VALUE) {
+        minPts = Math.min(minPts, pts);
+        maxPts = Math.max(maxPts, pts);
+      }
+      frames++;
+      if (gops > 0) {
+        int g = pts == AV_NOPTS_VALUE ? gops - 1 : gopOf(kfPts, gops, pts);
+        gopFrames[g]++;
+        gopBytes[g] += size;
+      } else {
+        leading++;
+        leadingBytes += size;
+      }
+    }
+
+    /** Plans the segments. */
+    VideoIndex finish(FfmpegVideoDecoder.Container c, PipelineOptions options) {
+      if (frames == 0) {
+        throw input.corrupt("FW-105", "the video stream has no frames");
+      }
+      long base = minPts == Long.MAX_VALUE ? 0 : minPts;
+      if (leading > 0 && gops > 0) {
+        // not damage in itself (a capture may start mid-GOP), but frames the decoder may or may not
+        // output without their references: only the whole stream's decoding says which
+        damage(leading + " frame(s) before the first key frame");
+      }
+      if (damage == null) {
+        damage = shortOfHeader(c, frames, minPts, maxPts);
+      }
+      List<VideoIndex.Segment> segments = new ArrayList<>();
+      if (damage != null) {
+        LOG.info("{}: {}: decoded whole, not in segments", input.display(), damage);
+      }
+      if (ptsMissing || gops == 0 || damage != null) {
+        if (damage == null) {
+          LOG.info("{}: {} — one segment", input.display(), gops == 0 ? "no key frames found" : "packets without presentation times");
+        }
+        segments.add(new VideoIndex.Segment(0, 0, frames, Long.MIN_VALUE, Long.MAX_VALUE, Long.MIN_VALUE, Arrays.stream(gopBytes, 0, gops).sum(),
+            new int[] {(int) Math.min(Integer.MAX_VALUE, frames)}));
+      } else {
+        // frames before the first key frame (if any) were counted in group 0 by gopOf
+        long targetBytes = options.chunkBytes();
+        long targetMicros = options.chunkDuration() == null ? 0 : options.chunkDuration().toNanos() / 1000;
+        AVRational tb = c.timeBase;
+        int first = 0;
+        long firstId = 0;
+        long bytes = 0;
+        for (int g = 0; g < gops; g++) {
+          bytes += gopBytes[g];
+          boolean last = g == gops - 1;
+          boolean full = false;
+          if (!last && targetBytes > 0) {
+            full = bytes >= targetBytes;
+          } else if (!last && targetMicros > 0) {
+            long micros = Math.round((kfPts[g + 1] - kfPts[first]) * 1_000_000.0 * tb.num() / tb.den());
+            full = micros >= targetMicros;
+          }
+          if (full || last) {
+            int[] counts = Arrays.copyOfRange(gopFrames, first, g + 1);
+            long n = Arrays.stream(counts).asLongStream().sum();
+            long startPts = segments.isEmpty() ? Long.MIN_VALUE : kfPts[first];
+            long endPts = last ? Long.MAX_VALUE : kfPts[g + 1];
+            segments.add(new VideoIndex.Segment(segments.size(), firstId, n, startPts, endPts, kfDts[first], bytes, counts));
+            firstId += n;
+            first = g + 1;
+            bytes = 0;
+          }
+        }
+      }
+      return new VideoIndex(c.info, frames, base, segments, damage != null);
+    }
   }
 
   /**

@@ -134,6 +134,10 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
   private long lastReadPts = AV_NOPTS_VALUE;
   private boolean closed;
   private boolean endChecked;
+  /** The index whose segment this decoder reads: its container is kept open for the next segment (null: closed). */
+  private @Nullable VideoIndex poolIndex;
+  /** Whether the container met no damage or read error here, so it may be kept. */
+  private boolean reusable = true;
 
   private FfmpegVideoDecoder(Container c, AVCodecContext codec, VideoIndex.@Nullable Segment segment, long basePts, boolean keyframesOnly) {
     this.c = c;
@@ -162,15 +166,38 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
   }
 
   public static FfmpegVideoDecoder openSegment(Path path, VideoIndex index, VideoIndex.Segment segment, boolean keyframesOnly) throws IOException {
-    FfmpegVideoDecoder d = open(FfmpegInput.local(path), segment, index.basePts(), keyframesOnly);
+    return openSegment(FfmpegInput.local(path), index, segment, keyframesOnly);
+  }
+
+  /**
+   * Opens a decoder over one segment of a local or remote input. A segment reached by a seek reuses a
+   * container kept open for the same input and index ({@link ContainerPool}) when there is one; its
+   * {@link #close} gives the container back.
+   */
+  public static FfmpegVideoDecoder openSegment(FfmpegInput input, VideoIndex index, VideoIndex.Segment segment, boolean keyframesOnly)
+      throws IOException {
+    Container kept = segment.startPts() == Long.MIN_VALUE ? null : ContainerPool.SHARED.take(input, index);
+    FfmpegVideoDecoder d = open(input, kept, segment, index.basePts(), keyframesOnly);
+    d.poolIndex = index;
     if (!d.atStart) {
-      d.seekToSegment();
+      try {
+        d.seekToSegment();
+      } catch (IOException | RuntimeException e) {
+        d.reusable = false;
+        d.close();
+        throw e;
+      }
     }
     return d;
   }
 
   private static FfmpegVideoDecoder open(FfmpegInput input, VideoIndex.@Nullable Segment segment, long basePts, boolean keyframesOnly) {
-    Container c = Container.open(input);
+    return open(input, null, segment, basePts, keyframesOnly);
+  }
+
+  private static FfmpegVideoDecoder open(FfmpegInput input, @Nullable Container kept, VideoIndex.@Nullable Segment segment, long basePts,
+      boolean keyframesOnly) {
+    Container c = kept != null ? kept : Container.open(input);
     AVCodecContext codec = null;
     try {
       codec = openCodec(c, 0, segment != null);
@@ -498,7 +525,11 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
     if (ret < 0) {
       flushing = true;
       avcodec_send_packet(codec, null);
+      if (ret != AVERROR_EOF) {
+        reusable = false;
+      }
       if (!atStart) {
+        reusable = false;
         throw new IOException("the key frame of " + segment + " was not found in " + input.display());
       }
       if (ret != AVERROR_EOF) {
@@ -513,12 +544,15 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
       long pktPts = packet.pts() != AV_NOPTS_VALUE ? packet.pts() : packet.dts();
       boolean key = (packet.flags() & AV_PKT_FLAG_KEY) != 0;
       if (!atStart) {
-        c.takeDemuxError(); // damage before the segment's key frame belongs to the previous segment
+        if (c.takeDemuxError() != null) { // damage before the segment's key frame belongs to the previous segment
+          reusable = false;
+        }
         if (key && pktPts == segStart) {
           atStart = true;
         } else {
           if (packet.dts() != AV_NOPTS_VALUE && segment != null && packet.dts() > segment.startDts()) {
             if (rescanned) {
+              reusable = false;
               throw new IOException("the key frame of " + segment + " was not found in " + input.display());
             }
             rewindToStart(); // the seek landed past the key frame: scan from the start
@@ -541,6 +575,9 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
       // after it, or the one whose last packet came before it (the damage then ends its range).
       boolean damageOurs = ours || (lastReadPts != AV_NOPTS_VALUE && lastReadPts >= segStart && lastReadPts < segEnd);
       String damage = c.takeDemuxError();
+      if (damage != null) {
+        reusable = false;
+      }
       lastReadPts = pktPts;
       boolean tracked = ours && packet.pts() != AV_NOPTS_VALUE; // a decode time (AVI) is not the frame's pts
       long dts = packet.dts(); // only decode times: presentation times go back at every B-frame
@@ -772,7 +809,11 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
     av_frame_free(frame);
     av_packet_free(packet);
     avcodec_free_context(codec);
-    c.close();
+    if (poolIndex != null && reusable && c.takeDemuxError() == null) {
+      ContainerPool.SHARED.give(c, poolIndex);
+    } else {
+      c.close();
+    }
     if (sws != null) {
       sws_freeContext(sws);
     }

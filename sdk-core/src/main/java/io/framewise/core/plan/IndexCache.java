@@ -2,14 +2,18 @@ package io.framewise.core.plan;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.framewise.RefusedInputException;
+import io.framewise.spi.JobConfig;
 import io.framewise.spi.JobFingerprint;
 import io.framewise.spi.PipelineOptions;
+import io.framewise.spi.RemoteVideo;
 import io.framewise.spi.VideoDecoderProvider;
 import io.framewise.spi.VideoIndex;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -25,7 +29,43 @@ public final class IndexCache {
       .expireAfterAccess(Duration.ofHours(1))
       .build();
 
+  /**
+   * Indexes of remote inputs, by decoder, URI and chunk size, kept only briefly (nothing tells whether
+   * the remote content changed): long enough for the job that made one (its check for an empty stream,
+   * then its run), not for the next job.
+   */
+  private static final Cache<List<String>, VideoIndex> REMOTE = Caffeine.newBuilder()
+      .maximumSize(16)
+      .expireAfterWrite(Duration.ofSeconds(30))
+      .build();
+
   private IndexCache() {}
+
+  /** The index of the job's input, local or remote. */
+  public static VideoIndex get(JobConfig config) throws IOException {
+    RemoteVideo remote = config.remote();
+    if (remote == null) {
+      return get(config.decoder(), config.video(), config.options());
+    }
+    PipelineOptions options = config.options();
+    VideoDecoderProvider provider = config.decoder();
+    List<String> key = List.of(provider.name(), remote.uri().toASCIIString(), Long.toString(options.chunkBytes()),
+        String.valueOf(options.chunkDuration()));
+    try {
+      return Objects.requireNonNull(REMOTE.get(key, k -> {
+        try {
+          return provider.index(remote, options);
+        } catch (UnsupportedOperationException e) {
+          throw new RefusedInputException("FW-113", null, remote.display() + ": decoder " + provider.name()
+              + " cannot index remote input; run it unchunked", e);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }));
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
 
   public static VideoIndex get(VideoDecoderProvider provider, Path video, PipelineOptions options) throws IOException {
     JobFingerprint key;
@@ -49,5 +89,6 @@ public final class IndexCache {
 
   static void clear() {
     CACHE.invalidateAll();
+    REMOTE.invalidateAll();
   }
 }

@@ -21,6 +21,7 @@ import io.framewise.spi.PipelineOptions;
 import io.framewise.spi.RemoteVideo;
 import io.framewise.spi.ResultWriter;
 import io.framewise.spi.VideoDecoder;
+import io.framewise.spi.VideoIndex;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,9 +47,9 @@ public final class LocalRun {
     PipelineOptions o = config.options();
     boolean segmented = o.chunked() || o.keyframesOnly() || o.checkpointDir() != null;
     if (segmented) {
-      if (config.remote() != null) {
-        throw new IllegalArgumentException("chunkSize, keyframesOnly and checkpointDir are not available for remote input ("
-            + config.remote().display() + "); run it unchunked");
+      if (config.remote() != null && o.checkpointDir() != null) {
+        throw new IllegalArgumentException("checkpointDir is not available for remote input (" + config.remote().display()
+            + "): a checkpoint cannot tell whether the remote content changed; run it without one");
       }
       if (!config.decoder().supportsSegments()) {
         throw new IllegalArgumentException("decoder '" + config.decoder().name()
@@ -195,7 +196,23 @@ public final class LocalRun {
     return info.durationMs() > 0 && info.frameRate() > 0 ? Math.round(info.durationMs() * info.frameRate() / 1000) : 0;
   }
 
-  private static VideoDecoder openDecoder(JobConfig config) throws IOException {
+  /** Opens a decoder over one segment of the job's input, local or remote. */
+  public static VideoDecoder openSegment(JobConfig config, VideoIndex index, VideoIndex.Segment segment, boolean keyframesOnly)
+      throws IOException {
+    RemoteVideo remote = config.remote();
+    if (remote == null) {
+      return config.decoder().openSegment(config.video(), index, segment, keyframesOnly);
+    }
+    try {
+      return config.decoder().openSegment(remote, index, segment, keyframesOnly);
+    } catch (UnsupportedOperationException e) {
+      throw new RefusedInputException("FW-113", null, remote.display() + ": decoder " + config.decoder().name()
+          + " cannot decode segments of remote input; run it unchunked", e);
+    }
+  }
+
+  /** Opens a decoder over the job's whole input, local or remote. */
+  public static VideoDecoder openDecoder(JobConfig config) throws IOException {
     RemoteVideo remote = config.remote();
     try {
       if (remote != null) {

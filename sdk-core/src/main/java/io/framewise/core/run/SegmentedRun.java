@@ -220,7 +220,7 @@ public final class SegmentedRun {
       Checkpoint.checkDirectory(o.checkpointDir(), config.video());
     }
     try {
-      IndexCache.get(config.decoder(), config.video(), o); // cached for the run that follows
+      IndexCache.get(config); // cached for the run that follows
       return false;
     } catch (io.framewise.CorruptMediaException e) {
       if ("FW-105".equals(e.code())) {

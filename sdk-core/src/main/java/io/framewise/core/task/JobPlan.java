@@ -39,7 +39,7 @@ public final class JobPlan {
     this.parallelism = parallelism;
     this.window = window;
     this.planned = planned;
-    this.input = config.video().toAbsolutePath().normalize().toString();
+    this.input = config.remote() != null ? config.remote().uri().toASCIIString() : config.video().toAbsolutePath().normalize().toString();
     ModelSpec m = config.model();
     this.model = new ModelSpec(m.path().toAbsolutePath().normalize(), m.format(), m.labels(),
         m.labelsFile() == null ? null : m.labelsFile().toAbsolutePath().normalize(), m.inputWidth(), m.inputHeight(), m.name(), m.resize());

@@ -28,13 +28,13 @@ public final class JobPlanner {
   /**
    * Plans a job.
    *
-   * @param config the job (a local input; its decoder must support segments)
+   * @param config the job (a local or remote input; its decoder must support segments)
    * @return the plan
    * @throws IOException if the input cannot be indexed or read
    * @throws io.framewise.VideoDetectorException as the checks of the input, the model and the budget report
    */
   public static JobPlan plan(JobConfig config) throws IOException {
-    VideoIndex index = IndexCache.get(config.decoder(), config.video(), config.options());
+    VideoIndex index = IndexCache.get(config);
     Cancellation.check(config.video());
     int segments = index.segments().size();
     int planned = Budget.segmentWorkers(config.options(), segments);

@@ -1,5 +1,9 @@
 package io.framewise.core.task;
 
+import java.util.Set;
+import java.util.Locale;
+import java.net.URI;
+import io.framewise.spi.RemoteVideo;
 import io.framewise.DataSize;
 import io.framewise.ModelException;
 import io.framewise.RefusedInputException;
@@ -191,14 +195,16 @@ public final class SegmentRunner {
    */
   public Job prepare(SegmentTask task) throws IOException {
     env.inputs().check(task.input());
+    // A remote input was allowed by the check above: read with the task's scheme only (http or https).
+    RemoteVideo remote = null;
     if (task.remoteInput()) {
-      throw new RefusedInputException("FW-823", null, "segment task refused: " + task.describe()
-          + " reads remote input, which segment decoding does not support yet", null);
+      URI uri = URI.create(task.input());
+      remote = new RemoteVideo(uri, Set.of(uri.getScheme().toLowerCase(Locale.ROOT)));
     }
-    Path video = Path.of(task.input());
+    Path video = remote != null ? Path.of(remote.fileName()) : Path.of(task.input());
     PipelineOptions o = new PipelineOptions(task.chunkBytes(), task.chunkDuration(), env.maxHeap(), env.slots(), task.batch(),
         task.frameStride(), task.keyframesOnly(), null);
-    JobConfig config = new JobConfig(video, task.model(), task.params(), env.decoder(), env.modelAdapter(), null, o);
+    JobConfig config = new JobConfig(video, task.model(), task.params(), env.decoder(), env.modelAdapter(), null, o, remote);
     JobFingerprint here = JobFingerprint.of(config);
     if (!here.equals(task.job())) {
       String why = here.differenceFrom(task.job());
@@ -210,7 +216,7 @@ public final class SegmentRunner {
       throw new RefusedInputException("FW-822", video, "segment task refused: " + task.describe()
           + " does not match the job as this worker sees it (" + why + ")", null);
     }
-    VideoIndex index = IndexCache.get(env.decoder(), video, o);
+    VideoIndex index = IndexCache.get(config);
     if (index.segments().size() != task.segmentCount()
         || task.kind() == SegmentTask.Kind.SEGMENT && !index.segments().get(task.segment()).equals(task.range())) {
       throw new RefusedInputException("FW-822", video, "segment task refused: " + task.describe()
@@ -296,7 +302,7 @@ public final class SegmentRunner {
   /** The one place a segment's decoder is opened. */
   private VideoDecoder openSegment(Job job, VideoIndex.Segment segment) throws IOException {
     JobConfig config = job.config();
-    return config.decoder().openSegment(config.video(), job.index(), segment, config.options().keyframesOnly());
+    return LocalRun.openSegment(config, job.index(), segment, config.options().keyframesOnly());
   }
 
   /**
@@ -311,7 +317,7 @@ public final class SegmentRunner {
     ModelAdapter model = env.models().borrow(config);
     InferencePool inference = null;
     try (ResultStore.Upload upload = store.create(task.key());
-        VideoDecoder whole = config.decoder().open(config.video())) {
+        VideoDecoder whole = LocalRun.openDecoder(config)) {
       // The unchunked run's plan (inference threads, batch), from the model's measured cost:
       // ONNX Runtime's scores can differ in the last digits with another batch size.
       Budget stream = Budget.plan(config.video(), info, model.info(), Budget.ModelCost.of(model, config), config.options(),
