@@ -63,7 +63,10 @@ final class LoadedModel {
   final long outputBytesPerFrame;
   /** The model file's size. */
   final long fileBytes;
+  /** Sessions loaded and not yet closed, in the whole process (a diagnostic: tests watch sessions close). */
+  private static final java.util.concurrent.atomic.AtomicInteger OPEN = new java.util.concurrent.atomic.AtomicInteger();
   private int references;
+  private @Nullable Runnable onIdle;
   private boolean cached = true;
   private boolean closed;
 
@@ -105,6 +108,12 @@ final class LoadedModel {
       size = 0;
     }
     this.fileBytes = size;
+    OPEN.incrementAndGet();
+  }
+
+  /** Sessions loaded and not yet closed in this process. */
+  static int openSessions() {
+    return OPEN.get();
   }
 
   // ----------------------------------------------------------------------------------------- memory
@@ -242,9 +251,21 @@ final class LoadedModel {
     return true;
   }
 
-  synchronized void release() {
-    references--;
-    closeIfUnused();
+  void release() {
+    Runnable idle;
+    synchronized (this) {
+      references--;
+      closeIfUnused();
+      idle = references == 0 && cached ? onIdle : null;
+    }
+    if (idle != null) {
+      idle.run(); // outside this lock: the cache may evict (and call evicted()) from another thread meanwhile
+    }
+  }
+
+  /** Called, outside this model's lock, whenever the last adapter using it closes while it is cached. */
+  synchronized void onIdle(@Nullable Runnable onIdle) {
+    this.onIdle = onIdle;
   }
 
   /** The cache dropped this model: close it once no adapter uses it. */
@@ -256,6 +277,7 @@ final class LoadedModel {
   private void closeIfUnused() {
     if (!cached && references <= 0 && !closed) {
       closed = true;
+      OPEN.decrementAndGet();
       try {
         session.close();
       } catch (OrtException e) {

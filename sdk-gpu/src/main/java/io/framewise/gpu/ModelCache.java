@@ -2,6 +2,7 @@ package io.framewise.gpu;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Scheduler;
 import io.framewise.ModelSpec;
@@ -18,8 +19,9 @@ import org.jspecify.annotations.Nullable;
  * keyed by the model's {@link JobFingerprint#ofModel identity} (path, content hash, format, labels,
  * input size and name: the same fields a job's fingerprint takes for the model) and the device
  * settings, so the detector's jobs and segment workers share one session per model instead of loading
- * it again. Bounded ({@link DetectorSettings#modelCacheSize()}) and expiring after
- * {@link DetectorSettings#idleTimeout()} without use, on the context's timer (so an idle server
+ * it again. Bounded ({@link DetectorSettings#modelCacheSize()}) and expiring
+ * {@link DetectorSettings#idleTimeout()} after its last user released it (never while a job uses it), on
+ * the context's timer (so an idle server
  * releases them too); {@link #close()} (when the detector closes) drops them all. A session closes,
  * freeing its native memory, once it has left the cache and no adapter uses it.
  *
@@ -35,7 +37,24 @@ final class ModelCache implements AutoCloseable {
     this.settings = context.settings();
     this.cache = Caffeine.newBuilder()
         .maximumSize(settings.modelCacheSize())
-        .expireAfterAccess(settings.idleTimeout())
+        .expireAfter(new Expiry<Key, LoadedModel>() {
+          // A session is idle from the moment its last user releases it (see acquire), not from its last lookup:
+          // looked up means about to be used, so it does not expire while a job that is longer than the timeout runs.
+          @Override
+          public long expireAfterCreate(Key key, LoadedModel value, long currentTime) {
+            return Long.MAX_VALUE;
+          }
+
+          @Override
+          public long expireAfterUpdate(Key key, LoadedModel value, long currentTime, long currentDuration) {
+            return currentDuration;
+          }
+
+          @Override
+          public long expireAfterRead(Key key, LoadedModel value, long currentTime, long currentDuration) {
+            return Long.MAX_VALUE;
+          }
+        })
         .executor(Runnable::run)
         .scheduler(scheduler(context))
         .removalListener((@Nullable Key k, @Nullable LoadedModel m, RemovalCause cause) -> {
@@ -80,11 +99,23 @@ final class ModelCache implements AutoCloseable {
       return m;
     }
     while (true) {
-      LoadedModel m = cache.get(key, k -> LoadedModel.load(spec, threads, settings.device()));
+      LoadedModel m = cache.get(key, k -> {
+        LoadedModel loaded = LoadedModel.load(spec, threads, settings.device());
+        loaded.onIdle(() -> idle(k, loaded));
+        return loaded;
+      });
       if (m.retain()) {
         return m;
       }
       cache.asMap().remove(key, m);
+    }
+  }
+
+  /** The last user released the model: it expires after the idle timeout unless a job takes it again. */
+  private void idle(Key key, LoadedModel model) {
+    if (cache.asMap().get(key) == model) { // a lookup: Expiry makes it "in use" first, then the idle clock starts
+      cache.policy().expireVariably().ifPresent(p -> p.setExpiresAfter(key, settings.idleTimeout()));
+      cache.cleanUp(); // maintenance now, which schedules the timer for the new expiry
     }
   }
 
