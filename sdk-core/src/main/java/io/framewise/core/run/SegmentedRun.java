@@ -6,6 +6,8 @@ import io.framewise.ModelException;
 import io.framewise.core.merge.SegmentMerger;
 import io.framewise.core.pipeline.Cancellation;
 import io.framewise.core.pipeline.ProgressTracker;
+import io.framewise.core.pipeline.FramesWritten;
+import io.framewise.core.pipeline.WorkerPool;
 import io.framewise.core.pipeline.WorkerThreads;
 import io.framewise.core.plan.IndexCache;
 import io.framewise.core.store.Checkpoint;
@@ -34,7 +36,6 @@ import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -83,7 +84,7 @@ public final class SegmentedRun {
     Path video = config.video();
     long started = System.nanoTime();
     ExecutorService pool = null;
-    WorkerThreads workerThreads = new WorkerThreads("framewise-segment-");
+    WorkerThreads workerThreads = new WorkerThreads(config.context(), "segment");
     try (LocalRun.ResultWriterCloser ignored = new LocalRun.ResultWriterCloser(writer)) {
       if (options.checkpointDir() != null) {
         Checkpoint.checkDirectory(options.checkpointDir(), video); // before any decoding
@@ -120,8 +121,8 @@ public final class SegmentedRun {
       runner = new SegmentRunner(new SegmentRunner.Environment(config.decoder(), config.modelAdapter(), InputCheck.only(video),
           options.maxHeap(), Math.max(1, workers), lent), store);
       job = new SegmentRunner.Job(config, index);
-      pool = Executors.newFixedThreadPool(Math.max(1, workers), workerThreads);
-      ProgressTracker tracker = new ProgressTracker(config.progress(), index.totalFrames(), System.nanoTime());
+      pool = new WorkerPool(Math.max(1, workers), workerThreads);
+      ProgressTracker tracker = new ProgressTracker(config.progress(), index.totalFrames(), System.nanoTime(), FramesWritten.of(writer));
       ArrayDeque<Future<Outcome>> inFlight = new ArrayDeque<>();
       int submitted = 0;
       // Where the stream is damaged, segments may not decode as the whole stream does: from the first

@@ -325,7 +325,7 @@ public final class SegmentRunner {
       if (stream.parallelism() > 1) {
         List<ModelAdapter> threads = LocalRun.openAdapters(config, stream.parallelism());
         try {
-          inference = new InferencePool(threads, config.params(), Budget.inFlightBatches(info, stream.batch(), threads.size()));
+          inference = new InferencePool(threads, config.params(), Budget.inFlightBatches(info, stream.batch(), threads.size()), config.context());
         } catch (RuntimeException | Error e) {
           LocalRun.closeAll(threads, e);
           throw e;
