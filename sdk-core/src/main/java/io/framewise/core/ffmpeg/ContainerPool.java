@@ -1,10 +1,9 @@
 package io.framewise.core.ffmpeg;
 
+import io.framewise.spi.DetectorContext;
 import io.framewise.spi.VideoIndex;
 import java.util.ArrayDeque;
 import java.util.Iterator;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
@@ -25,9 +24,11 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Bounded: at most {@code framewise.ffmpeg.idleContainers} idle containers (default 4; an idle MP4
  * container holds its sample table, tens of bytes per frame), each closed after
- * {@code framewise.ffmpeg.idleMillis} (default 10 s) unused, by one daemon thread. Thread-safe.
+ * {@code framewise.ffmpeg.idleMillis} (default 10 s) unused. The pool starts no thread: idle containers
+ * are closed by sweeps on the timer of the detector whose job used them ({@link #sweepOn}, so inside a
+ * container they run on its managed threads), and whenever the pool is used. Thread-safe.
  */
-final class ContainerPool {
+public final class ContainerPool {
 
   static final ContainerPool SHARED = new ContainerPool(Integer.getInteger("framewise.ffmpeg.idleContainers", 4),
       Long.getLong("framewise.ffmpeg.idleMillis", 10_000));
@@ -36,7 +37,8 @@ final class ContainerPool {
   private final long idleNanos;
   private final ArrayDeque<Idle> idle = new ArrayDeque<>(); // oldest first
   private final AtomicLong reused = new AtomicLong();
-  private @Nullable ScheduledExecutorService reaper;
+  /** The context whose timer holds the next sweep, or null when none is pending. */
+  private @Nullable DetectorContext sweeper;
 
   ContainerPool(int max, long idleMillis) {
     this.max = Math.max(0, max);
@@ -45,8 +47,48 @@ final class ContainerPool {
 
   private record Idle(FfmpegVideoDecoder.Container container, VideoIndex index, long since) {}
 
+  /**
+   * Has the timer of {@code context} close the shared pool's containers once they have been idle for
+   * the limit (one sweep pending at a time; a sweep reschedules itself while containers remain). Called
+   * by the runs after they index an input or open a segment.
+   *
+   * @param context the context of the job that used the pool
+   */
+  public static void sweepOn(DetectorContext context) {
+    SHARED.scheduleSweep(context);
+  }
+
+  void scheduleSweep(DetectorContext context) {
+    if (idleNanos == 0) {
+      return;
+    }
+    synchronized (this) {
+      if (sweeper != null && !sweeper.isClosed()) {
+        return;
+      }
+      sweeper = context;
+    }
+    try {
+      context.schedule(() -> {
+        synchronized (this) {
+          sweeper = null;
+        }
+        closeIdle();
+        if (idleCount() > 0) {
+          scheduleSweep(context);
+        }
+      }, idleNanos + TimeUnit.MILLISECONDS.toNanos(100), TimeUnit.NANOSECONDS);
+    } catch (IllegalStateException closed) { // the detector closed meanwhile: nothing of its jobs stays open
+      synchronized (this) {
+        sweeper = null;
+      }
+      closeAll();
+    }
+  }
+
   /** An idle container of {@code input} kept for {@code index}, or null: the caller then opens one. */
   FfmpegVideoDecoder.@Nullable Container take(FfmpegInput input, VideoIndex index) {
+    closeIdle();
     synchronized (this) {
       Iterator<Idle> it = idle.descendingIterator(); // the most recently used first
       while (it.hasNext()) {
@@ -73,16 +115,6 @@ final class ContainerPool {
       if (idle.size() > max) {
         evicted = idle.pollFirst().container;
       }
-      if (reaper == null) {
-        ScheduledThreadPoolExecutor r = new ScheduledThreadPoolExecutor(1, task -> {
-          Thread t = new Thread(task, "framewise-ffmpeg-idle");
-          t.setDaemon(true);
-          return t;
-        });
-        long period = Math.max(1, idleNanos / 2);
-        r.scheduleWithFixedDelay(this::closeIdle, period, period, TimeUnit.NANOSECONDS);
-        reaper = r;
-      }
     }
     if (evicted != null) {
       evicted.close();
@@ -90,7 +122,7 @@ final class ContainerPool {
   }
 
   /** Closes containers idle for longer than the limit. */
-  void closeIdle() {
+  public void closeIdle() {
     long now = System.nanoTime();
     while (true) {
       FfmpegVideoDecoder.Container old;

@@ -3,6 +3,7 @@ package io.framewise.core.plan;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.framewise.RefusedInputException;
+import io.framewise.core.ffmpeg.ContainerPool;
 import io.framewise.spi.DetectorContext;
 import io.framewise.spi.JobConfig;
 import io.framewise.spi.JobFingerprint;
@@ -64,6 +65,7 @@ public final class IndexCache implements AutoCloseable {
   /** The index of the job's input, local (in the job's detector's cache) or remote. */
   public static VideoIndex get(JobConfig config) throws IOException {
     RemoteVideo remote = config.remote();
+    ContainerPool.sweepOn(config.context()); // indexing may keep its container for the first segments
     if (remote == null) {
       return get(config.context(), config.decoder(), config.video(), config.options());
     }

@@ -8,6 +8,7 @@ import io.framewise.DataSize;
 import io.framewise.ModelException;
 import io.framewise.RefusedInputException;
 import io.framewise.VideoInfo;
+import io.framewise.core.ffmpeg.ContainerPool;
 import io.framewise.core.pipeline.ErrorLog;
 import io.framewise.core.pipeline.FrameProcessor;
 import io.framewise.core.pipeline.InferencePool;
@@ -302,7 +303,9 @@ public final class SegmentRunner {
   /** The one place a segment's decoder is opened. */
   private VideoDecoder openSegment(Job job, VideoIndex.Segment segment) throws IOException {
     JobConfig config = job.config();
-    return LocalRun.openSegment(config, job.index(), segment, config.options().keyframesOnly());
+    VideoDecoder decoder = LocalRun.openSegment(config, job.index(), segment, config.options().keyframesOnly());
+    ContainerPool.sweepOn(config.context()); // containers kept for the next segments close on this job's timer when idle
+    return decoder;
   }
 
   /**

@@ -86,6 +86,50 @@ class ContainerReuseTest {
     assertThat(first.totalFrames()).isEqualTo(60);
   }
 
+  @Test
+  void idleContainersCloseOnTheTimerOfTheGivenThreadFactory_andThePoolStartsNoThread() throws Exception {
+    ContainerPool pool = new ContainerPool(4, 200); // idle limit 200 ms
+    SyntheticVideo v = SyntheticVideo.builder().size(96, 64).objectSize(16).frames(40).frameRate(25).gopSize(10).build();
+    Path file = v.write(dir.resolve("idle.mp4"));
+    VideoIndex index = FfmpegIndexer.index(FfmpegInput.local(file), chunks(Duration.ofMillis(400)));
+    java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.ThreadFactory factory = r -> {
+      made.incrementAndGet();
+      Thread t = new Thread(r, "app-managed-" + made.get());
+      t.setDaemon(true);
+      return t;
+    };
+    io.framewise.spi.DetectorContext context = io.framewise.spi.DetectorContext.create(io.framewise.spi.DetectorSettings.fromSystem(),
+        null, factory);
+    try {
+      java.util.Set<String> before = threadNames();
+      pool.give(FfmpegVideoDecoder.Container.open(FfmpegInput.local(file)), index);
+      assertThat(pool.idleCount()).isEqualTo(1);
+      assertThat(threadNames()).as("giving a container back starts no thread").isEqualTo(before);
+      pool.scheduleSweep(context);
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (pool.idleCount() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(pool.idleCount()).as("closed by the sweep on the context's timer").isZero();
+      assertThat(made.get()).as("the timer's thread came from the application's factory").isPositive();
+      java.util.Set<String> after = threadNames();
+      after.removeAll(before);
+      assertThat(after).noneMatch(n -> n.startsWith("framewise-")); // no thread of the SDK's own
+    } finally {
+      context.close();
+      pool.closeAll();
+    }
+  }
+
+  private static java.util.Set<String> threadNames() {
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      names.add(t.getName());
+    }
+    return names;
+  }
+
   private static String digest(FfmpegVideoDecoder d, VideoIndex.Segment s) throws IOException {
     try (d) {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
