@@ -21,8 +21,9 @@ public interface InputCheck {
   void check(String input);
 
   /**
-   * Local files under {@code root} only (the root itself resolved to its real path; links that leave it are
-   * refused when the file is opened by path below it: the check compares normalised absolute paths).
+   * Local files under {@code root} only. The check compares normalised absolute paths: it does not
+   * resolve symbolic links, so a link placed under the root that points outside it is followed (whoever
+   * can write the root chooses what a worker reads).
    *
    * @param root the folder
    * @return the check

@@ -71,6 +71,9 @@ class SegmentTaskTest {
     assertThat(one.chunkDuration()).isEqualTo(Duration.ofSeconds(1));
     assertThat(one.frameStride()).isEqualTo(2);
     assertThat(one.modelSha256()).isEqualTo(plan.fingerprint().fields().get("model.sha256"));
+    int size = plan.task(1).encode().length;
+    System.out.println("SegmentTaskTest: an encoded segment task is " + size + " bytes");
+    assertThat(size).as("a small message for a task log").isLessThan(4096);
   }
 
   private static void refused(String json, String why) {
