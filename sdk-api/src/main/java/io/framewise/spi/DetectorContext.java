@@ -47,8 +47,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class DetectorContext implements AutoCloseable {
 
-  private static final AtomicInteger CONTEXTS = new AtomicInteger();
-
   private static final class SharedHolder {
     static final DetectorContext INSTANCE = new DetectorContext(DetectorSettings.fromSystem(), null, null);
   }
@@ -67,7 +65,7 @@ public final class DetectorContext implements AutoCloseable {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.executor = executor;
     this.ownThreads = executor == null && threadFactory == null;
-    this.threadFactory = threadFactory != null ? threadFactory : new DaemonThreads("framewise-" + CONTEXTS.incrementAndGet() + "-");
+    this.threadFactory = threadFactory != null ? threadFactory : new DaemonThreads("framewise-");
   }
 
   /**
@@ -117,7 +115,7 @@ public final class DetectorContext implements AutoCloseable {
 
   /**
    * Starts a long-running worker: a thread from the thread factory, a task on the executor, or a
-   * daemon thread named {@code framewise-N-<name>}.
+   * daemon thread named {@code framewise-<name>-N}.
    *
    * @param name what the worker does (names the context's own threads only; a given factory names its threads)
    * @param task the work
