@@ -9,6 +9,7 @@ import io.framewise.FrameDetections;
 import io.framewise.ModelFormat;
 import io.framewise.VideoDetector;
 import io.framewise.testkit.SyntheticDetector;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import java.nio.file.Files;
@@ -154,6 +155,19 @@ class FramewiseProducerTest {
       assertThat(TestThreadFactory.created()).isGreaterThanOrEqualTo(2);
       assertThat(foreign).isEmpty();
       assertThat(listenerThreads).allSatisfy(name -> assertThat(name).startsWith("managed-"));
+    }
+  }
+
+  @Test
+  void observers_jobObserverBeans_seeEveryJob() {
+    configure(Map.of("framewise.model", Fixtures.MODEL_FILE.toString()));
+    try (WeldContainer c = boot(MetricsBeans.class)) {
+      FramewiseJobs jobs = c.select(FramewiseJobs.class).get();
+      jobs.newJob(Fixtures.VIDEO_FILE).run(f -> {});
+      jobs.newJob(Fixtures.VIDEO_FILE).run(f -> {});
+      MeterRegistry registry = c.select(MeterRegistry.class).get();
+      assertThat(registry.get("framewise.frames.processed").counter().count()).isEqualTo(2 * Fixtures.VIDEO.frames());
+      assertThat(registry.get("framewise.job.duration").tag("outcome", "complete").timer().count()).isEqualTo(2);
     }
   }
 
