@@ -1,7 +1,7 @@
 /**
  * Framewise's jobs as Micrometer meters. Micrometer's jar is the automatic module {@code micrometer.core}.
  */
-@SuppressWarnings("requires-automatic")
+@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
 module io.framewise.micrometer {
   requires transitive io.framewise;
   requires transitive micrometer.core;

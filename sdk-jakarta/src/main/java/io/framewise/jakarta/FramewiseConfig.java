@@ -513,8 +513,8 @@ public final class FramewiseConfig {
       }
     }
     Matcher m = DURATION.matcher(t);
-    if (!m.matches()) {
-      return null;
+    if (!m.matches() || m.group(2).equals("M")) {
+      return null; // "10M" is ten mebibytes, as on the command line
     }
     double n = Double.parseDouble(m.group(1));
     double ms = switch (m.group(2).toLowerCase(Locale.ROOT)) {

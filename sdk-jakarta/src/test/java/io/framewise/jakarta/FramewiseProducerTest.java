@@ -39,7 +39,9 @@ class FramewiseProducerTest {
   /** Registers the application's MicroProfile Config with these keys. */
   private void configure(Map<String, String> keys) {
     config = new SmallRyeConfigBuilder().withSources(new PropertiesConfigSource(keys, "test", 500)).build();
-    ConfigProviderResolver.instance().registerConfig(config, app);
+    ConfigProviderResolver resolver = ConfigProviderResolver.instance();
+    resolver.releaseConfig(resolver.getConfig(app)); // one made on demand by an earlier lookup, if any
+    resolver.registerConfig(config, app);
   }
 
   @AfterEach
@@ -155,6 +157,21 @@ class FramewiseProducerTest {
       assertThat(TestThreadFactory.created()).isGreaterThanOrEqualTo(2);
       assertThat(foreign).isEmpty();
       assertThat(listenerThreads).allSatisfy(name -> assertThat(name).startsWith("managed-"));
+    }
+  }
+
+  @Test
+  void threads_framewiseExecutorBean_runsTheWork() throws Exception {
+    configure(Map.of("framewise.model", Fixtures.MODEL_FILE.toString(), "framewise.chunk-size", "1s",
+        "framewise.parallelism", "2"));
+    TestExecutor.TASKS.set(0);
+    try (WeldContainer c = boot(TestExecutor.class)) {
+      List<String> listenerThreads = new ArrayList<>();
+      DetectionSummary s = c.select(FramewiseJobs.class).get().newJob(Fixtures.VIDEO_FILE)
+          .runAsync(f -> listenerThreads.add(Thread.currentThread().getName())).result().get();
+      assertThat(s.detections()).isEqualTo(Fixtures.truthDetections());
+      assertThat(TestExecutor.TASKS.get()).isGreaterThanOrEqualTo(2);
+      assertThat(listenerThreads).allSatisfy(name -> assertThat(name).startsWith("executor-"));
     }
   }
 
