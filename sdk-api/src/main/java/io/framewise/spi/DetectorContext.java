@@ -136,6 +136,7 @@ public final class DetectorContext implements AutoCloseable {
     if (t == null) {
       throw new RejectedExecutionException("the thread factory made no thread for " + name);
     }
+    w.own = t; // a thread made for this worker alone: joining the worker joins the thread
     t.start();
     return w;
   }
@@ -276,7 +277,7 @@ public final class DetectorContext implements AutoCloseable {
     void interrupt();
 
     /**
-     * Waits for the worker's task to end.
+     * Waits for the worker's task to end and, when it ran on a thread made for it, for that thread to end.
      *
      * @param timeout the longest wait
      * @param unit its unit
@@ -297,6 +298,8 @@ public final class DetectorContext implements AutoCloseable {
   private static final class WorkerTask implements Runnable, Worker {
     private final Runnable task;
     private final CountDownLatch ended = new CountDownLatch(1);
+    /** The thread made for this worker (not a pooled one), or null. */
+    volatile @Nullable Thread own;
     private @Nullable Thread thread;
     private boolean interruptRequested;
     private boolean done;
@@ -337,12 +340,30 @@ public final class DetectorContext implements AutoCloseable {
 
     @Override
     public boolean join(long timeout, TimeUnit unit) throws InterruptedException {
-      return ended.await(timeout, unit);
+      long deadline = System.nanoTime() + unit.toNanos(timeout);
+      if (!ended.await(timeout, unit)) {
+        return false;
+      }
+      Thread t = own;
+      if (t != null) {
+        long left = deadline - System.nanoTime();
+        if (left > 0) {
+          TimeUnit.NANOSECONDS.timedJoin(t, left);
+        }
+        return !t.isAlive();
+      }
+      return true;
     }
 
     @Override
-    public synchronized boolean isAlive() {
-      return !done;
+    public boolean isAlive() {
+      Thread t = own;
+      synchronized (this) {
+        if (!done) {
+          return true;
+        }
+      }
+      return t != null && t.isAlive();
     }
   }
 

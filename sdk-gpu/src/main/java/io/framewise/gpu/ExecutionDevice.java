@@ -24,7 +24,7 @@ final class ExecutionDevice {
       throw new IllegalArgumentException("framewise.device must be auto, cpu, gpu or gpu:N, was '" + wanted + "'");
     }
     if (wanted.equals("cpu")) {
-      return "CPU (framewise.device=cpu)";
+      return "CPU (device cpu requested)";
     }
     int deviceId = wanted.startsWith("gpu:") ? Integer.parseInt(wanted.substring(4)) : 0;
     boolean driver = Files.exists(Path.of("/proc/driver/nvidia/version")) || Files.exists(Path.of("/dev/nvidia0"))
@@ -38,7 +38,7 @@ final class ExecutionDevice {
       return "CUDA device " + deviceId;
     } catch (OrtException | RuntimeException | UnsatisfiedLinkError e) {
       if (wanted.startsWith("gpu")) {
-        throw new ModelException("FW-205", model, "a GPU was requested (framewise.device=" + wanted
+        throw new ModelException("FW-205", model, "a GPU was requested (device " + wanted + ", from the detector's device(...) or framewise.device"
             + ") but the CUDA provider cannot start: " + e.getMessage(), e);
       }
       return "CPU (CUDA provider failed to start: " + e.getMessage() + ")";
