@@ -110,9 +110,23 @@ public class Jobs {
     int max = config.maxJobs();
     if (active.incrementAndGet() > max) {
       active.decrementAndGet();
-      throw new Problem(429, "FW-852", "Too many jobs",
-          max + " job(s) are already queued or running (framewise.rest.max-jobs); try again when one has ended");
+      throw tooMany(max);
     }
+  }
+
+  /** {@return whether {@code framewise.rest.max-jobs} jobs are queued or running} */
+  boolean full() {
+    return active.get() >= config.maxJobs();
+  }
+
+  /** {@return how many jobs may be queued or running at once} */
+  int maxJobs() {
+    return config.maxJobs();
+  }
+
+  static Problem tooMany(int max) {
+    return new Problem(429, "FW-852", "Too many jobs",
+        max + " job(s) are already queued or running (framewise.rest.max-jobs); try again when one has ended");
   }
 
   /** Gives back a slot taken by {@link #reserve()} for a job that never started. */
@@ -217,7 +231,11 @@ public class Jobs {
         job.end(JobRecord.State.COMPLETE, s.framesDecoded(), s.errors(), null, false);
       } else {
         // An incomplete result is never served: it could be taken for the whole video's.
-        job.end(JobRecord.State.FAILED, s.framesDecoded(), s.errors(), "FW-855", false);
+        List<JobError> errs = new java.util.ArrayList<>();
+        errs.add(new JobError("FW-855", "the result is not complete (" + s.framesProcessed() + " of " + s.framesDecoded()
+            + " decoded frames processed, " + s.errors().size() + " error(s)), so it is not served", null, null));
+        errs.addAll(s.errors()); // at most DetectionSummary.MAX_ERRORS + 1
+        job.end(JobRecord.State.FAILED, s.framesDecoded(), errs, "FW-855", false);
         deleteFiles(job);
       }
     } catch (JobCancelledException e) {
@@ -264,7 +282,8 @@ public class Jobs {
    * ended job is forgotten with its files.
    *
    * @param job the job
-   * @return true if the job was running and is now cancelled (and kept as such), false if it was forgotten
+   * @return true if the job was running and is now cancelled (and kept as such), false if it was forgotten (it
+   *     had ended, or it ended normally before the cancellation reached it)
    */
   boolean delete(JobRecord job) {
     if (job.state().ended()) {
@@ -293,6 +312,10 @@ public class Jobs {
       Thread.currentThread().interrupt();
     } catch (Exception ignored) {
       // the job's own outcome is in its record
+    }
+    if (job.state() == JobRecord.State.COMPLETE) {
+      remove(job, false); // the cancel came after the last frame: the job ended normally, and is forgotten
+      return false;
     }
     job.closeCursor();
     deleteFiles(job);
@@ -358,10 +381,4 @@ public class Jobs {
       LOG.warning(() -> "cannot delete " + dir + ": " + e);
     }
   }
-
-  /** For tests of the layout: ids are created, never taken from a request. */
-  static boolean isId(String s) {
-    return ID.matcher(s).matches();
-  }
-
 }

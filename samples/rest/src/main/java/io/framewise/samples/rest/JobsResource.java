@@ -28,9 +28,6 @@ import java.util.stream.Collectors;
 @RequestScoped
 public class JobsResource {
 
-  /** Room for a multipart body's boundaries and headers around the video. */
-  private static final long MULTIPART_SLACK = 64 * 1024;
-
   @Inject Jobs jobs;
 
   /**
@@ -60,7 +57,7 @@ public class JobsResource {
   @Consumes(MediaType.MULTIPART_FORM_DATA)
   @Produces(MediaType.APPLICATION_JSON)
   public Response uploadForm(@HeaderParam("Content-Length") String length, @FormParam("video") EntityPart video) {
-    checkLength(length, MULTIPART_SLACK);
+    checkLength(length, UploadGate.MULTIPART_SLACK);
     if (video == null) {
       throw new Problem(400, "FW-853", "Not a video", "the form has no field 'video'");
     }
