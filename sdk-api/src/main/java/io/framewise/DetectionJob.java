@@ -20,20 +20,28 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
  * One detection run over one video, configured fluently and ended by a terminal method
- * ({@link #writeJson(OutputStream)}, {@link #writeJson(Path)} or {@link #run(FrameListener)}).
+ * ({@link #writeJson(OutputStream)}, {@link #writeJson(Path)} or {@link #run(FrameListener)}), or started
+ * without blocking by an asynchronous one ({@link #writeJsonAsync(Path)}, {@link #writeJsonAsync(OutputStream)},
+ * {@link #runAsync(FrameListener)}) that returns a {@link JobHandle}. One pass can write the JSON and feed
+ * a {@link FrameListener} too ({@link #listener(FrameListener)}).
  *
  * <h2>Thread safety</h2>
  * Not thread-safe, and single-use: a second terminal call throws {@link IllegalStateException} (a
  * {@link #writeJson(Path)} refused with {@link InvalidOutputException} does not count: nothing ran, and the
  * job may be run again with another output). The one exception is {@link #cancel()}, which any thread may
- * call at any time.
+ * call at any time. After an asynchronous call the job belongs to the detector's threads: use its
+ * {@link JobHandle}.
  *
  * <h2>Cancellation</h2>
  * A running job stops when the thread that runs it is interrupted (for example by
@@ -70,7 +78,13 @@ public final class DetectionJob {
   private int frameStride;
   private boolean keyframesOnly;
   private @Nullable Path checkpointDir;
+  private @Nullable Duration timeout;
+  private @Nullable FrameListener listener;
   private boolean started;
+  /** Set by the timeout's timer before it cancels the job. */
+  private volatile boolean timedOut;
+  /** Who is told about the run: the handle of an asynchronous one and the detector's observers. */
+  private @Nullable Observed observed;
   /** Guards {@link #runner} and {@link #interruptSent}. */
   private final Object runLock = new Object();
   private @Nullable Thread runner;
@@ -337,6 +351,46 @@ public final class DetectionJob {
   }
 
   /**
+   * Stops the job once it has run this long: it then ends as a cancelled job does (see the class
+   * description), with a {@link JobTimeoutException} ({@code FW-701}, a {@link JobCancelledException}).
+   * The time counts from when the job starts running (an asynchronous job waiting for a thread is not
+   * yet running). Checked by the detector's timer. Default: no timeout.
+   *
+   * @param timeout positive
+   * @return this job, for chaining
+   * @throws IllegalArgumentException if not positive
+   * @throws IllegalStateException if already set
+   * @since 0.3
+   */
+  public DetectionJob timeout(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("timeout must be positive, was " + timeout);
+    }
+    requireState(this.timeout == null, "timeout was already set to %s", this.timeout);
+    this.timeout = timeout;
+    return this;
+  }
+
+  /**
+   * Also hands every frame's detections to {@code listener} ({@link FrameListener#onStart} first, with
+   * the video's and the model's info), in the same pass as the JSON of {@link #writeJson}: the video is
+   * decoded once. With {@link #run(FrameListener)} both listeners get every frame. The JSON is the
+   * same bytes as without a listener.
+   *
+   * @param listener the listener
+   * @return this job, for chaining
+   * @throws IllegalStateException if already set
+   * @since 0.3
+   */
+  public DetectionJob listener(FrameListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    requireState(this.listener == null, "listener was already set");
+    this.listener = listener;
+    return this;
+  }
+
+  /**
    * Runs the job and streams the JSON document to {@code out} as frames complete. The stream is
    * flushed, not closed. When the job fails with an exception the document is left unterminated, so
    * it can never be mistaken for a finished one.
@@ -352,7 +406,23 @@ public final class DetectionJob {
    */
   public DetectionSummary writeJson(OutputStream out) {
     Objects.requireNonNull(out, "out");
-    return cancellable(() -> writeTo(start(), out, null));
+    claim();
+    return runNow(() -> writeTo(start(), out, null));
+  }
+
+  /**
+   * Starts {@link #writeJson(OutputStream)} on the detector's threads and returns at once. The stream is
+   * flushed, not closed, when the job ends; close it once {@link JobHandle#result()} has completed.
+   *
+   * @param out where the JSON goes; used by the job's thread only
+   * @return the running job's handle
+   * @throws IllegalStateException if the job was already run, no model was set, or the detector is closed
+   * @throws java.util.concurrent.RejectedExecutionException if the detector's executor refuses the job
+   * @since 0.3
+   */
+  public JobHandle writeJsonAsync(OutputStream out) {
+    Objects.requireNonNull(out, "out");
+    return submit(() -> writeTo(start(), out, null));
   }
 
   /**
@@ -390,14 +460,34 @@ public final class DetectionJob {
     requireState(!started, "this job was already run; a DetectionJob is single-use");
     requireState(model != null, "no model: call model(...) before running the job");
     OutputTarget target = OutputTarget.check(file, inputs(), checkpointDir);
-    return cancellable(() -> writeFile(file, target));
+    claim();
+    return runNow(() -> writeFile(file, target));
+  }
+
+  /**
+   * Starts {@link #writeJson(Path)} on the detector's threads and returns at once. The output is checked
+   * now, on the calling thread, with the same rules.
+   *
+   * @param file the JSON file to create or replace
+   * @return the running job's handle
+   * @throws InvalidOutputException if the output cannot be used; nothing was started
+   * @throws IllegalStateException if the job was already run, no model was set, or the detector is closed
+   * @throws java.util.concurrent.RejectedExecutionException if the detector's executor refuses the job
+   * @since 0.3
+   */
+  public JobHandle writeJsonAsync(Path file) {
+    Objects.requireNonNull(file, "file");
+    requireState(!started, "this job was already run; a DetectionJob is single-use");
+    requireState(model != null, "no model: call model(...) before running the job");
+    OutputTarget target = OutputTarget.check(file, inputs(), checkpointDir);
+    return submit(() -> writeFile(file, target));
   }
 
   private DetectionSummary writeFile(Path file, OutputTarget target) {
     JobConfig config = start();
     if (target.kind() == OutputTarget.Kind.STREAM) {
       // APPEND: /dev/stdout redirected with >> keeps what is there; a device or FIFO does not care
-      try (OutputStream raw = openStream(target.file());
+      try (OutputStream raw = openStream(target.file(), owner.context());
           OutputStream out = new BufferedOutputStream(raw, 1 << 16)) {
         DetectionSummary summary = writeTo(config, out, file);
         out.flush();
@@ -481,27 +571,27 @@ public final class DetectionJob {
    * this thread waits interruptibly, and a cancellation (or an interrupt) during the wait releases the
    * helper by opening the FIFO for reading once, on a thread of its own, and closes what it opened.
    */
-  private static OutputStream openStream(Path path) throws IOException {
+  private static OutputStream openStream(Path path, io.framewise.spi.DetectorContext context) throws IOException {
     if (!OutputTarget.isFifo(path)) {
       return Files.newOutputStream(path, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
     }
-    FifoOpener opener = new FifoOpener(path);
-    Thread opening = new Thread(opener, "framewise-open-fifo");
-    opening.setDaemon(true);
-    opening.start();
+    FifoOpener opener = new FifoOpener(path, context);
+    context.startWorker("open-fifo", opener);
     return opener.await();
   }
 
   /** Opens a FIFO for writing on its own thread; see {@link #openStream}. */
   private static final class FifoOpener implements Runnable {
     private final Path fifo;
+    private final io.framewise.spi.DetectorContext context;
     private @Nullable OutputStream stream;
     private @Nullable IOException failure;
     private boolean done;
     private boolean abandoned;
 
-    FifoOpener(Path fifo) {
+    FifoOpener(Path fifo, io.framewise.spi.DetectorContext context) {
       this.fifo = fifo;
+      this.context = context;
     }
 
     @Override
@@ -534,15 +624,13 @@ public final class DetectionJob {
         abandoned = true;
         closeQuietly(stream);
         if (!done) {
-          Thread wake = new Thread(() -> {
+          context.startWorker("wake-fifo", () -> {
             try (java.io.InputStream reader = Files.newInputStream(fifo)) {
               // opened and closed: the writer's open returns, and the opener closes it
             } catch (IOException ignored) {
               // the opener failed meanwhile, or the FIFO went away: nothing waits
             }
-          }, "framewise-wake-fifo");
-          wake.setDaemon(true);
-          wake.start();
+          });
         }
         Thread.currentThread().interrupt();
         throw new java.io.InterruptedIOException("interrupted while waiting for a reader of the FIFO");
@@ -587,7 +675,7 @@ public final class DetectionJob {
     OutputFailures tracked = new OutputFailures(out);
     ResultWriter writer;
     try {
-      writer = provider.open(tracked);
+      writer = observing(provider.open(tracked));
     } catch (IOException e) {
       throw new DetectorIOException(file, "cannot open result writer " + provider.name(), e);
     }
@@ -676,10 +764,99 @@ public final class DetectionJob {
    */
   public DetectionSummary run(FrameListener listener) {
     Objects.requireNonNull(listener, "listener");
-    return cancellable(() -> {
+    claim();
+    return runNow(() -> {
       JobConfig config = start();
-      return engine().run(config, new ListenerWriter(listener));
+      return engine().run(config, observing(new ListenerWriter(listener)));
     });
+  }
+
+  /**
+   * Starts {@link #run(FrameListener)} on the detector's threads and returns at once. The listener is
+   * called from the job's thread.
+   *
+   * @param listener receives {@link FrameListener#onStart}, then every processed frame
+   * @return the running job's handle
+   * @throws IllegalStateException if the job was already run, no model was set, or the detector is closed
+   * @throws java.util.concurrent.RejectedExecutionException if the detector's executor refuses the job
+   * @since 0.3
+   */
+  public JobHandle runAsync(FrameListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    return submit(() -> engine().run(start(), observing(new ListenerWriter(listener))));
+  }
+
+  /** Marks the job as run (checking it may be), before its body runs. */
+  private void claim() {
+    requireState(!started, "this job was already run; a DetectionJob is single-use");
+    requireState(model != null, "no model: call model(...) before running the job");
+    started = true;
+  }
+
+  /** Runs a terminal method's body on the calling thread. */
+  private DetectionSummary runNow(Supplier<DetectionSummary> body) {
+    if (!owner.enter()) {
+      throw new IllegalStateException("this VideoDetector is closed");
+    }
+    try {
+      return observed(body, null);
+    } finally {
+      owner.leave();
+    }
+  }
+
+  /** Starts a terminal method's body on the detector's threads. */
+  private JobHandle submit(Supplier<DetectionSummary> body) {
+    claim();
+    if (!owner.enter()) {
+      throw new IllegalStateException("this VideoDetector is closed");
+    }
+    JobHandle handle = new JobHandle(this, video);
+    try {
+      owner.context().startWorker("job", () -> {
+        try {
+          handle.complete(observed(body, handle));
+        } catch (RuntimeException | Error e) {
+          handle.fail(e);
+        } finally {
+          owner.leave();
+        }
+      });
+    } catch (RuntimeException | Error e) {
+      owner.leave();
+      throw e;
+    }
+    return handle;
+  }
+
+  /** Runs a body with the job's timeout, telling the handle and the observers how it went. */
+  private DetectionSummary observed(Supplier<DetectionSummary> body, @Nullable JobHandle handle) {
+    JobObserver.Job job = new JobObserver.Job(owner.nextJobId(),
+        remote != null ? remote.display() : String.valueOf(video.getFileName()), Instant.now());
+    Observed obs = new Observed(job, handle, owner.observers());
+    this.observed = obs;
+    long t0 = System.nanoTime();
+    Future<?> timer = null;
+    try {
+      if (timeout != null) {
+        timer = owner.context().schedule(this::timeUp, timeout.toNanos(), TimeUnit.NANOSECONDS);
+      }
+      DetectionSummary summary = cancellable(body);
+      obs.finished(summary, Duration.ofNanos(System.nanoTime() - t0));
+      return summary;
+    } catch (RuntimeException | Error e) {
+      obs.failed(e, Duration.ofNanos(System.nanoTime() - t0));
+      throw e;
+    } finally {
+      if (timer != null) {
+        timer.cancel(false);
+      }
+    }
+  }
+
+  private void timeUp() {
+    timedOut = true;
+    cancel();
   }
 
   /**
@@ -722,7 +899,8 @@ public final class DetectionJob {
     DetectionSummary summary;
     try {
       if (cancelRequested) {
-        throw new JobCancelledException(video, "the job was cancelled before it started", null);
+        throw timedOut ? new JobTimeoutException(video, Objects.requireNonNull(timeout), null)
+            : new JobCancelledException(video, "the job was cancelled before it started", null);
       }
       summary = body.get();
     } catch (RuntimeException | Error e) {
@@ -751,6 +929,9 @@ public final class DetectionJob {
   }
 
   private @Nullable JobCancelledException asCancellation(RuntimeException e) {
+    if (timedOut && (cancelRequested || causedByInterrupt(e))) {
+      return e instanceof JobTimeoutException t ? t : new JobTimeoutException(video, Objects.requireNonNull(timeout), e);
+    }
     if (e instanceof JobCancelledException c) {
       return c;
     }
@@ -803,9 +984,6 @@ public final class DetectionJob {
   }
 
   private JobConfig start() {
-    requireState(!started, "this job was already run; a DetectionJob is single-use");
-    requireState(model != null, "no model: call model(...) before running the job");
-    started = true;
     ModelSpec spec = Objects.requireNonNull(model);
     VideoDecoderProvider dec = ProviderLookup.select(
         VideoDecoderProvider.class, "decoder", decoder != null ? decoder : owner.decoder(),
@@ -818,7 +996,18 @@ public final class DetectionJob {
         iou != null ? iou : DetectionParams.DEFAULTS.iou());
     PipelineOptions options = new PipelineOptions(chunkBytes, chunkDuration, maxHeap, parallelism, batchSize,
         frameStride == 0 ? 1 : frameStride, keyframesOnly, checkpointDir);
-    return new JobConfig(video, spec, params, dec, adapter, progress, options, remote);
+    Observed obs = observed;
+    ProgressListener reported = obs == null || !obs.watched() ? progress : obs.progress(progress);
+    return new JobConfig(video, spec, params, dec, adapter, reported, options, remote, owner.context());
+  }
+
+  /** Wraps the job's writer so that the extra listener, the handle and the observers learn what it learns. */
+  private ResultWriter observing(ResultWriter writer) {
+    Observed obs = observed;
+    if (listener == null && (obs == null || !obs.watched())) {
+      return writer;
+    }
+    return new ObservingWriter(writer, listener, obs);
   }
 
   private ResultWriterProvider resultWriterProvider() {
@@ -852,7 +1041,9 @@ public final class DetectionJob {
     }
 
     @Override
-    public void begin(VideoInfo video, ModelInfo model) {}
+    public void begin(VideoInfo video, ModelInfo model) {
+      listener.onStart(video, model);
+    }
 
     @Override
     public void frame(FrameDetections frame) {
@@ -864,5 +1055,108 @@ public final class DetectionJob {
 
     @Override
     public void close() {}
+  }
+
+  /** Feeds a second listener, the handle and the observers from the job's writer calls. */
+  private static final class ObservingWriter implements ResultWriter {
+    private final ResultWriter delegate;
+    private final @Nullable FrameListener listener;
+    private final @Nullable Observed observed;
+
+    ObservingWriter(ResultWriter delegate, @Nullable FrameListener listener, @Nullable Observed observed) {
+      this.delegate = delegate;
+      this.listener = listener;
+      this.observed = observed;
+    }
+
+    @Override
+    public void begin(VideoInfo video, ModelInfo model) throws IOException {
+      delegate.begin(video, model);
+      if (listener != null) {
+        listener.onStart(video, model);
+      }
+      if (observed != null) {
+        observed.started(video, model);
+      }
+    }
+
+    @Override
+    public void frame(FrameDetections frame) throws IOException {
+      delegate.frame(frame);
+      if (listener != null) {
+        listener.onFrame(frame);
+      }
+    }
+
+    @Override
+    public void end(DetectionSummary summary) throws IOException {
+      delegate.end(summary);
+    }
+
+    @Override
+    public void close() throws IOException {
+      delegate.close();
+    }
+  }
+
+  /** One run as the handle and the observers see it; an observer that throws is logged and ignored. */
+  private static final class Observed {
+    private static final System.Logger LOG = System.getLogger(DetectionJob.class.getName());
+    private final JobObserver.Job job;
+    private final @Nullable JobHandle handle;
+    private final List<JobObserver> observers;
+
+    Observed(JobObserver.Job job, @Nullable JobHandle handle, List<JobObserver> observers) {
+      this.job = job;
+      this.handle = handle;
+      this.observers = observers;
+    }
+
+    boolean watched() {
+      return handle != null || !observers.isEmpty();
+    }
+
+    ProgressListener progress(@Nullable ProgressListener user) {
+      return p -> {
+        if (handle != null) {
+          handle.progressed(p);
+        }
+        for (JobObserver o : observers) {
+          safely(() -> o.jobProgress(job, p));
+        }
+        if (user != null) {
+          user.onProgress(p);
+        }
+      };
+    }
+
+    void started(VideoInfo video, ModelInfo model) {
+      if (handle != null) {
+        handle.started(video, model);
+      }
+      for (JobObserver o : observers) {
+        safely(() -> o.jobStarted(job, video, model));
+      }
+    }
+
+    void finished(DetectionSummary summary, Duration duration) {
+      for (JobObserver o : observers) {
+        safely(() -> o.jobFinished(job, summary, duration));
+      }
+    }
+
+    void failed(Throwable failure, Duration duration) {
+      for (JobObserver o : observers) {
+        safely(() -> o.jobFailed(job, failure, duration));
+      }
+    }
+
+    private static void safely(Runnable call) {
+      try {
+        call.run();
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "a JobObserver failed; the job goes on", e);
+      }
+    }
   }
 }

@@ -5,7 +5,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The job was cancelled before it finished: its thread was interrupted (for example by
- * {@code Future.cancel(true)}) or {@link DetectionJob#cancel()} was called. Code {@code FW-700}.
+ * {@code Future.cancel(true)}) or {@link DetectionJob#cancel()} was called. Code {@code FW-700}; a job
+ * stopped by its {@linkplain DetectionJob#timeout timeout} throws the subclass {@link JobTimeoutException}
+ * ({@code FW-701}).
  *
  * <p>When it is thrown the job has stopped: its worker threads have ended, and it has left no
  * temporary or partial file behind ({@link DetectionJob#writeJson(java.nio.file.Path)} removed its
@@ -20,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  *
  * @since 0.1
  */
-public final class JobCancelledException extends VideoDetectorException {
+public sealed class JobCancelledException extends VideoDetectorException permits JobTimeoutException {
 
   private static final long serialVersionUID = 1L;
 
@@ -33,5 +35,9 @@ public final class JobCancelledException extends VideoDetectorException {
    */
   public JobCancelledException(@Nullable Path path, String message, @Nullable Throwable cause) {
     super("FW-700", path, message, cause);
+  }
+
+  JobCancelledException(String code, @Nullable Path path, String message, @Nullable Throwable cause) {
+    super(code, path, message, cause);
   }
 }

@@ -47,6 +47,25 @@ public interface ModelAdapterProvider extends Provider {
   }
 
   /**
+   * Loads a model for one of {@code workers} concurrent adapters of a job run by the detector whose
+   * context is given: a provider that keeps loaded sessions keeps them in that context's
+   * {@linkplain DetectorContext#resource resources}, so that closing the detector releases them, and
+   * reads the device and thread settings from {@link DetectorContext#settings()}. The default ignores
+   * the context.
+   *
+   * @param spec the model and its overrides
+   * @param workers how many adapters of this model run concurrently, at least 1
+   * @param context the detector's context
+   * @return an adapter ready to detect
+   * @throws ModelException if the model is missing, invalid or of an unrecognised layout
+   * @throws IOException if reading fails for another reason
+   * @since 0.3
+   */
+  default ModelAdapter open(ModelSpec spec, int workers, DetectorContext context) throws IOException {
+    return open(spec, workers);
+  }
+
+  /**
    * Estimates, before loading, the peak memory loading the model takes (for example the parsed file
    * and the weights copied out of it, alive together), so that a job whose model cannot fit its
    * {@code maxHeap} is refused without loading it. Must be cheap (a file size, not a parse). The

@@ -11,6 +11,7 @@ import io.framewise.ModelException;
 import io.framewise.ModelFormat;
 import io.framewise.ModelInfo;
 import io.framewise.ModelSpec;
+import io.framewise.spi.DetectorContext;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -62,7 +63,10 @@ final class LoadedModel {
   final long outputBytesPerFrame;
   /** The model file's size. */
   final long fileBytes;
+  /** Sessions loaded and not yet closed, in the whole process (a diagnostic: tests watch sessions close). */
+  private static final java.util.concurrent.atomic.AtomicInteger OPEN = new java.util.concurrent.atomic.AtomicInteger();
   private int references;
+  private @Nullable Runnable onIdle;
   private boolean cached = true;
   private boolean closed;
 
@@ -104,6 +108,12 @@ final class LoadedModel {
       size = 0;
     }
     this.fileBytes = size;
+    OPEN.incrementAndGet();
+  }
+
+  /** Sessions loaded and not yet closed in this process. */
+  static int openSessions() {
+    return OPEN.get();
   }
 
   // ----------------------------------------------------------------------------------------- memory
@@ -147,9 +157,22 @@ final class LoadedModel {
   /**
    * Creates ONNX Runtime's environment once, on a thread with a large stack: ONNX Runtime 1.29 parses
    * {@code /proc/self/cmdline} recursively while creating it and overflows an ordinary thread's stack
-   * (a silent SIGSEGV) when the command line is a few KB long, as with a long {@code -cp}.
+   * (a silent SIGSEGV) when the command line is a few KB long, as with a long {@code -cp}. The thread is
+   * the shared context's own.
    */
   static OrtEnvironment environment() {
+    return environment(DetectorContext.shared());
+  }
+
+  /**
+   * Creates ONNX Runtime's (process-wide) environment once. A detector that makes its own threads
+   * creates it on a thread with a 64 MiB stack (see {@link #environment()}). A detector given an
+   * executor or a thread factory creates it on one of its workers when the process's command line is
+   * short ({@value #SHORT_COMMAND_LINE} bytes or less), and otherwise, as the one exception to "no
+   * thread of its own", still on a large-stack thread of its own, logged once: a container thread's
+   * default stack is too small for what ONNX Runtime does then.
+   */
+  static OrtEnvironment environment(DetectorContext context) {
     OrtEnvironment env = environment;
     if (env != null) {
       return env;
@@ -159,22 +182,40 @@ final class LoadedModel {
         OnnxNatives.prepare(); // from a per-user cache, not copied to the temporary directory by every process
         OrtEnvironment[] made = new OrtEnvironment[1];
         RuntimeException[] failed = new RuntimeException[1];
-        Thread t = new Thread(null, () -> {
+        Runnable create = () -> {
           try {
             made[0] = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
           } catch (RuntimeException e) {
             failed[0] = e;
           }
-        }, "framewise-ort-init", 64L << 20);
-        t.setDaemon(true);
-        t.start();
+        };
         boolean interrupted = false;
-        while (true) {
-          try {
-            t.join();
-            break;
-          } catch (InterruptedException e) {
-            interrupted = true;
+        long cmdline = commandLineBytes();
+        if (!context.ownsThreads() && cmdline >= 0 && cmdline <= SHORT_COMMAND_LINE) {
+          DetectorContext.Worker w = context.startWorker("ort-init", create);
+          while (true) {
+            try {
+              w.join(Long.MAX_VALUE, java.util.concurrent.TimeUnit.NANOSECONDS);
+              break;
+            } catch (InterruptedException e) {
+              interrupted = true;
+            }
+          }
+        } else {
+          if (!context.ownsThreads()) {
+            LOG.info("creating ONNX Runtime's environment on a thread of Framewise's own (64 MiB stack): the command line"
+                + " is {} bytes, too long for a container thread's stack", cmdline);
+          }
+          Thread t = new Thread(null, create, "framewise-ort-init", 64L << 20);
+          t.setDaemon(true);
+          t.start();
+          while (true) {
+            try {
+              t.join();
+              break;
+            } catch (InterruptedException e) {
+              interrupted = true;
+            }
           }
         }
         if (interrupted) {
@@ -190,6 +231,17 @@ final class LoadedModel {
     }
   }
 
+  /** Command lines up to this long are parsed by ONNX Runtime within an ordinary thread's stack. */
+  static final int SHORT_COMMAND_LINE = 1024;
+
+  private static long commandLineBytes() {
+    try {
+      return Files.readAllBytes(Path.of("/proc/self/cmdline")).length; // procfs reports size 0: read it
+    } catch (IOException | RuntimeException e) {
+      return -1; // not Linux: keep the large stack
+    }
+  }
+
   /** Takes a reference; false when the model was already closed (the caller loads it again). */
   synchronized boolean retain() {
     if (closed) {
@@ -199,9 +251,21 @@ final class LoadedModel {
     return true;
   }
 
-  synchronized void release() {
-    references--;
-    closeIfUnused();
+  void release() {
+    Runnable idle;
+    synchronized (this) {
+      references--;
+      closeIfUnused();
+      idle = references == 0 && cached ? onIdle : null;
+    }
+    if (idle != null) {
+      idle.run(); // outside this lock: the cache may evict (and call evicted()) from another thread meanwhile
+    }
+  }
+
+  /** Called, outside this model's lock, whenever the last adapter using it closes while it is cached. */
+  synchronized void onIdle(@Nullable Runnable onIdle) {
+    this.onIdle = onIdle;
   }
 
   /** The cache dropped this model: close it once no adapter uses it. */
@@ -213,6 +277,7 @@ final class LoadedModel {
   private void closeIfUnused() {
     if (!cached && references <= 0 && !closed) {
       closed = true;
+      OPEN.decrementAndGet();
       try {
         session.close();
       } catch (OrtException e) {
@@ -221,16 +286,15 @@ final class LoadedModel {
     }
   }
 
-  /** Intra-op threads for one of {@code workers} concurrent sessions ({@code framewise.threads} overrides). */
+  /**
+   * Intra-op threads for one of {@code workers} concurrent sessions, when the detector's settings give
+   * none ({@link io.framewise.spi.DetectorSettings#intraOpThreads()}, whose default is {@code framewise.threads}).
+   */
   static int threadsFor(int workers) {
-    String v = System.getProperty("framewise.threads");
-    if (v != null && !v.isBlank()) {
-      return Integer.parseInt(v.trim());
-    }
     return Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, workers));
   }
 
-  static LoadedModel load(ModelSpec spec, int threads) {
+  static LoadedModel load(ModelSpec spec, int threads, String wantedDevice) {
     Path path = spec.path();
     if (!Files.isRegularFile(path)) {
       throw new ModelException("FW-200", path, Files.exists(path) ? "not a regular file" : "no such model file", null);
@@ -249,7 +313,7 @@ final class LoadedModel {
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
       options.setIntraOpNumThreads(threads);
-      device = ExecutionDevice.configure(options, path);
+      device = ExecutionDevice.configure(options, path, wantedDevice);
       session = env.createSession(path.toString(), options);
     } catch (OrtException e) {
       throw new ModelException("FW-201", path, "not a valid ONNX model: " + oneLine(e.getMessage()), e);

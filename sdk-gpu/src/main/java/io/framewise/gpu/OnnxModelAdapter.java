@@ -9,6 +9,7 @@ import io.framewise.ModelException;
 import io.framewise.ModelFormat;
 import io.framewise.ModelInfo;
 import io.framewise.ModelSpec;
+import io.framewise.spi.DetectorContext;
 import io.framewise.ResizeMode;
 import io.framewise.spi.DetectionParams;
 import io.framewise.spi.ModelAdapter;
@@ -52,7 +53,13 @@ final class OnnxModelAdapter implements ModelAdapter {
   }
 
   static OnnxModelAdapter open(ModelSpec spec, int workers) {
-    return new OnnxModelAdapter(ModelCache.acquire(spec, LoadedModel.threadsFor(workers)), spec.resize());
+    return open(spec, workers, DetectorContext.shared());
+  }
+
+  static OnnxModelAdapter open(ModelSpec spec, int workers, DetectorContext context) {
+    LoadedModel.environment(context); // on the detector's threads when it has its own (see LoadedModel.environment)
+    ModelCache cache = ModelCache.of(context);
+    return new OnnxModelAdapter(cache.acquire(spec, cache.threadsFor(workers)), spec.resize());
   }
 
   @Override

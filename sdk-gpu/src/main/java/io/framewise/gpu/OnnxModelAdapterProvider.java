@@ -3,6 +3,7 @@ package io.framewise.gpu;
 import io.framewise.ModelSpec;
 import java.io.IOException;
 import java.nio.file.Files;
+import io.framewise.spi.DetectorContext;
 import io.framewise.spi.ModelAdapter;
 import io.framewise.spi.ModelAdapterProvider;
 
@@ -27,17 +28,28 @@ public final class OnnxModelAdapterProvider implements ModelAdapterProvider {
 
   @Override
   public ModelAdapter open(ModelSpec spec) {
-    return OnnxModelAdapter.open(spec, 1);
+    return OnnxModelAdapter.open(spec, 1, DetectorContext.shared());
   }
 
   /**
    * Opens an adapter for one of {@code workers} concurrent ones: on the CPU each shares a session
    * with {@code max(1, cores / workers)} intra-op threads, so concurrent segment workers do not
-   * oversubscribe the cores ({@code framewise.threads} overrides).
+   * oversubscribe the cores ({@code framewise.threads} overrides). Sessions are kept by the shared
+   * (process-wide) context; a detector's jobs use {@link #open(ModelSpec, int, DetectorContext)}.
    */
   @Override
   public ModelAdapter open(ModelSpec spec, int workers) {
-    return OnnxModelAdapter.open(spec, workers);
+    return OnnxModelAdapter.open(spec, workers, DetectorContext.shared());
+  }
+
+  /**
+   * Opens an adapter whose session the detector of {@code context} owns: kept in its model cache
+   * (bounded, released after its idle timeout and when the detector closes), loaded on the device and
+   * with the intra-op threads of its settings.
+   */
+  @Override
+  public ModelAdapter open(ModelSpec spec, int workers, DetectorContext context) {
+    return OnnxModelAdapter.open(spec, workers, context);
   }
 
   /** From the model file's size (0 when it cannot be read: loading will say why). */

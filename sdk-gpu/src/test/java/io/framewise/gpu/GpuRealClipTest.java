@@ -54,7 +54,7 @@ class GpuRealClipTest {
     JsonNode gpu = run("gpu", video, spec, 1);
     JsonNode gpuBatched = run("gpu", video, spec, 8);
 
-    LoadedModel loaded = ModelCache.acquire(spec, 1);
+    LoadedModel loaded = ModelCache.acquire(spec, 1, true);
     try {
       assertThat(loaded.device).as("the session's device").startsWith("CUDA");
     } finally {

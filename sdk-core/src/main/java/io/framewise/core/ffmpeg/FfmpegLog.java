@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
  * Routes FFmpeg's log (errors and worse) to SLF4J at debug level instead of stderr, and hands the
  * errors logged on a thread that is reading a container to that container's listener: a demuxer that
  * resyncs past damaged data says so only in its log. Installed once, on first use;
- * {@code -Dframewise.ffmpeg.quiet=false} leaves FFmpeg's own logging alone (and turns the damage
- * reports off).
+ * a detector built with {@code ffmpegQuiet(false)} (default: {@code -Dframewise.ffmpeg.quiet}) leaves
+ * FFmpeg's own logging alone (and turns the damage reports off). The callback is process-wide: the first
+ * job decides for all ({@link #configure}).
  */
 public final class FfmpegLog {
 
@@ -25,20 +26,46 @@ public final class FfmpegLog {
   private static final Pattern PREFIX = Pattern.compile("^\\[[^\\]]* @ 0x[0-9a-fA-F]+\\]\\s*");
   private static final ThreadLocal<Consumer<String>> READER = new ThreadLocal<>();
   private static volatile boolean installed;
+  private static volatile boolean decided;
+  private static volatile boolean warned;
   private static LogCallback callback; // strongly held: native code calls it
 
   private FfmpegLog() {}
 
+  /**
+   * Installs the routing unless a job did already: with the detector's setting, or (a decoder used
+   * without a detector) {@code framewise.ffmpeg.quiet}.
+   */
   static void install() {
+    if (!installed) {
+      configure(Boolean.parseBoolean(System.getProperty("framewise.ffmpeg.quiet", "true").trim()));
+    }
+  }
+
+  /**
+   * Sets FFmpeg's process-wide log callback as a detector's {@code ffmpegQuiet} asks, once per process:
+   * the first call decides for every detector, and a later call that asks otherwise logs a warning once
+   * (FFmpeg has one callback per process; see docs/embedding.md).
+   *
+   * @param quiet route FFmpeg's errors to SLF4J and damage reports (true) or leave its stderr logging alone
+   */
+  public static void configure(boolean quiet) {
     if (installed) {
+      if (quiet != decided && !warned) {
+        warned = true;
+        LOG.warn("FFmpeg's log callback is process-wide and was already set with ffmpegQuiet={}; a detector asking for {} gets {}",
+            decided, quiet, decided);
+      }
       return;
     }
     synchronized (FfmpegLog.class) {
       if (installed) {
+        configure(quiet);
         return;
       }
       installed = true;
-      if (!Boolean.parseBoolean(System.getProperty("framewise.ffmpeg.quiet", "true"))) {
+      decided = quiet;
+      if (!quiet) {
         return;
       }
       callback = new LogCallback() {

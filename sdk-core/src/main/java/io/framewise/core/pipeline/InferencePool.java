@@ -43,7 +43,7 @@ public final class InferencePool implements AutoCloseable {
   private final List<ModelAdapter> adapters;
   private final int capacity;
   private final BlockingQueue<Task> queue;
-  private final WorkerThreads threads = new WorkerThreads("framewise-inference-");
+  private final WorkerThreads threads;
   private volatile boolean closed;
 
   /**
@@ -52,13 +52,15 @@ public final class InferencePool implements AutoCloseable {
    * @param adapters one per thread, already open
    * @param params detection parameters
    * @param capacity how many batches may wait or run at once ({@link Budget#inFlightBatches}), at least one per thread
+   * @param context the detector's context, which starts the threads
    */
-  public InferencePool(List<ModelAdapter> adapters, DetectionParams params, int capacity) {
+  public InferencePool(List<ModelAdapter> adapters, DetectionParams params, int capacity, io.framewise.spi.DetectorContext context) {
+    this.threads = new WorkerThreads(context, "inference");
     this.adapters = List.copyOf(adapters);
     this.capacity = Math.max(capacity, adapters.size());
     this.queue = new ArrayBlockingQueue<>(adapters.size());
     for (ModelAdapter adapter : this.adapters) {
-      threads.newThread(() -> work(adapter, params)).start();
+      threads.start(() -> work(adapter, params));
     }
   }
 

@@ -3,9 +3,14 @@ package io.framewise.core.pipeline;
 import io.framewise.Progress;
 import io.framewise.ProgressListener;
 import java.time.Duration;
+import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
-/** Calls a progress listener at most every {@link #INTERVAL_NANOS}, and once at the end. */
+/**
+ * Calls a progress listener at most every {@link #INTERVAL_NANOS}, and once at the end, with frames
+ * covered ({@code framesDone}: decoded, skipped by stride, or failed) and frames written
+ * ({@code framesProcessed}); see {@link Progress}.
+ */
 public final class ProgressTracker {
 
   public static final long INTERVAL_NANOS = 500_000_000L;
@@ -13,9 +18,17 @@ public final class ProgressTracker {
   private final @Nullable ProgressListener listener;
   private final long total;
   private final long started;
+  private final LongSupplier processed;
   private long lastReport;
 
-  public ProgressTracker(@Nullable ProgressListener listener, long total, long startedNanos) {
+  /**
+   * @param listener receives the reports, or null
+   * @param total frames expected, 0 when unknown
+   * @param startedNanos when the job started
+   * @param processed frames written so far ({@link FramesWritten#of}); a negative count means "as many as done"
+   */
+  public ProgressTracker(@Nullable ProgressListener listener, long total, long startedNanos, LongSupplier processed) {
+    this.processed = processed;
     this.listener = listener;
     this.total = total;
     this.started = startedNanos;
@@ -43,6 +56,7 @@ public final class ProgressTracker {
     double seconds = Math.max((now - started) / 1e9, 1e-9);
     double fps = done / seconds;
     Duration eta = total > 0 && fps > 0 ? Duration.ofMillis(Math.round(Math.max(0, total - done) / fps * 1000)) : null;
-    return new Progress(done, Math.max(total, done), fps, eta);
+    long written = processed.getAsLong();
+    return new Progress(done, Math.max(total, done), fps, eta, written < 0 ? done : written);
   }
 }

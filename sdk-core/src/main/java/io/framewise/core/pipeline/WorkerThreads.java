@@ -1,45 +1,48 @@
 package io.framewise.core.pipeline;
 
+import io.framewise.spi.DetectorContext;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Makes a job's daemon worker threads and remembers them, so the job can wait until every one has
- * really ended (an executor's termination only says that its tasks are done) before it returns or
- * throws: nothing of a finished job keeps running.
+ * Starts a job's workers through its detector's {@link DetectorContext} (a thread of the detector's
+ * thread factory, a task on its executor, or a daemon thread of its own) and remembers them, so the job
+ * can wait until every one has really ended (an executor's termination only says that its tasks are
+ * done) before it returns or throws: nothing of a finished job keeps running.
  */
-public final class WorkerThreads implements ThreadFactory {
+public final class WorkerThreads {
 
-  private final String prefix;
-  private final AtomicInteger count = new AtomicInteger();
-  private final List<Thread> threads = new ArrayList<>();
+  private final DetectorContext context;
+  private final String name;
+  private final List<DetectorContext.Worker> workers = new ArrayList<>();
 
-  public WorkerThreads(String prefix) {
-    this.prefix = prefix;
+  /**
+   * @param context the detector's context, which makes the threads
+   * @param name what the workers do (names the context's own threads)
+   */
+  public WorkerThreads(DetectorContext context, String name) {
+    this.context = context;
+    this.name = name;
   }
 
-  @Override
-  public Thread newThread(Runnable r) {
-    Thread t = new Thread(r, prefix + count.incrementAndGet());
-    t.setDaemon(true);
-    synchronized (threads) {
-      threads.add(t);
+  /** Starts a worker running {@code task}. */
+  public void start(Runnable task) {
+    DetectorContext.Worker w = context.startWorker(name, task);
+    synchronized (workers) {
+      workers.add(w);
     }
-    return t;
   }
 
-  /** Interrupts every thread made so far. */
-  void interruptAll() {
-    for (Thread t : snapshot()) {
-      t.interrupt();
+  /** Interrupts every worker started so far. */
+  public void interruptAll() {
+    for (DetectorContext.Worker w : snapshot()) {
+      w.interrupt();
     }
   }
 
   /**
-   * Waits up to {@code timeout} for every thread made so far to end; keeps the caller's interrupt
+   * Waits up to {@code timeout} for every worker started so far to end; keeps the caller's interrupt
    * status.
    *
    * @return true when all ended
@@ -48,14 +51,14 @@ public final class WorkerThreads implements ThreadFactory {
     long deadline = System.nanoTime() + unit.toNanos(timeout);
     boolean interrupted = false;
     try {
-      for (Thread t : snapshot()) {
-        while (t.isAlive()) {
+      for (DetectorContext.Worker w : snapshot()) {
+        while (w.isAlive()) {
           long left = deadline - System.nanoTime();
           if (left <= 0) {
             return false;
           }
           try {
-            TimeUnit.NANOSECONDS.timedJoin(t, left);
+            w.join(left, TimeUnit.NANOSECONDS);
           } catch (InterruptedException e) {
             interrupted = true;
           }
@@ -69,9 +72,9 @@ public final class WorkerThreads implements ThreadFactory {
     }
   }
 
-  private List<Thread> snapshot() {
-    synchronized (threads) {
-      return new ArrayList<>(threads);
+  private List<DetectorContext.Worker> snapshot() {
+    synchronized (workers) {
+      return new ArrayList<>(workers);
     }
   }
 }

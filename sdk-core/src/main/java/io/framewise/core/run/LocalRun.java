@@ -10,7 +10,9 @@ import io.framewise.VideoDetectorException;
 import io.framewise.VideoInfo;
 import io.framewise.core.pipeline.Cancellation;
 import io.framewise.core.pipeline.ErrorLog;
+import io.framewise.core.ffmpeg.FfmpegLog;
 import io.framewise.core.pipeline.FrameProcessor;
+import io.framewise.core.pipeline.FramesWritten;
 import io.framewise.core.pipeline.InferencePool;
 import io.framewise.core.pipeline.ProgressTracker;
 import io.framewise.core.plan.Budget;
@@ -40,7 +42,9 @@ public final class LocalRun {
 
   private LocalRun() {}
 
-  public static DetectionSummary run(JobConfig config, ResultWriter writer) {
+  public static DetectionSummary run(JobConfig config, ResultWriter output) {
+    FfmpegLog.configure(config.context().settings().ffmpegQuiet());
+    ResultWriter writer = new FramesWritten(output); // counts Progress.framesProcessed
     PipelineOptions o = config.options();
     boolean segmented = o.chunked() || o.keyframesOnly() || o.checkpointDir() != null;
     if (segmented) {
@@ -81,7 +85,7 @@ public final class LocalRun {
         // concurrent runs) unless the budget allowed fewer threads than planned.
         List<ModelAdapter> adapters = openAdapters(config, budget.parallelism());
         try {
-          pool = new InferencePool(adapters, config.params(), Budget.inFlightBatches(info, budget.batch(), adapters.size()));
+          pool = new InferencePool(adapters, config.params(), Budget.inFlightBatches(info, budget.batch(), adapters.size()), config.context());
         } catch (RuntimeException | Error e) {
           closeAll(adapters, e);
           throw e;
@@ -93,7 +97,7 @@ public final class LocalRun {
       writer.begin(info, modelInfo);
 
       ErrorLog errors = new ErrorLog();
-      ProgressTracker tracker = new ProgressTracker(config.progress(), expectedFrames(info), System.nanoTime());
+      ProgressTracker tracker = new ProgressTracker(config.progress(), expectedFrames(info), System.nanoTime(), FramesWritten.of(writer));
       FrameProcessor processor = new FrameProcessor(probe, config, budget.batch(), writer::frame, pool);
       FrameProcessor.Drained drained = processor.drain(decoder, errors, 0, tracker::frameDone);
       long decoded = drained.decoded();
@@ -223,7 +227,7 @@ public final class LocalRun {
     // A model that alone cannot fit the budget is refused before it is loaded.
     Budget.checkModelFits(config.video(), config.model().path(), config.modelAdapter().loadingBytes(config.model()), config.options());
     try {
-      return config.modelAdapter().open(config.model(), workers);
+      return config.modelAdapter().open(config.model(), workers, config.context());
     } catch (VideoDetectorException e) {
       throw e;
     } catch (IOException e) {

@@ -10,6 +10,8 @@ import io.framewise.core.pipeline.ErrorLog;
 import io.framewise.core.pipeline.FrameProcessor;
 import io.framewise.core.pipeline.InferencePool;
 import io.framewise.core.pipeline.ProgressTracker;
+import io.framewise.core.pipeline.FramesWritten;
+import io.framewise.core.pipeline.WorkerPool;
 import io.framewise.core.pipeline.WorkerThreads;
 import io.framewise.core.plan.Budget;
 import io.framewise.core.plan.IndexCache;
@@ -33,7 +35,6 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -81,12 +82,12 @@ public final class SegmentedRun {
     Path video = config.video();
     long started = System.nanoTime();
     ExecutorService pool = null;
-    WorkerThreads workerThreads = new WorkerThreads("framewise-segment-");
+    WorkerThreads workerThreads = new WorkerThreads(config.context(), "segment");
     try (LocalRun.ResultWriterCloser ignored = new LocalRun.ResultWriterCloser(writer)) {
       if (options.checkpointDir() != null) {
         Checkpoint.checkDirectory(options.checkpointDir(), video); // before any decoding
       }
-      index = IndexCache.get(config.decoder(), video, options);
+      index = IndexCache.get(config.context(), config.decoder(), video, options);
       Cancellation.check(video);
       ModelInfo modelInfo;
       int maxBatch;
@@ -115,8 +116,8 @@ public final class SegmentedRun {
 
       workers = Math.min(budget.parallelism(), segments.size());
       adapters.addAll(LocalRun.openAdapters(config, workers));
-      pool = Executors.newFixedThreadPool(workers, workerThreads);
-      ProgressTracker tracker = new ProgressTracker(config.progress(), index.totalFrames(), System.nanoTime());
+      pool = new WorkerPool(workers, workerThreads);
+      ProgressTracker tracker = new ProgressTracker(config.progress(), index.totalFrames(), System.nanoTime(), FramesWritten.of(writer));
       ArrayDeque<Future<Outcome>> inFlight = new ArrayDeque<>();
       int submitted = 0;
       ErrorLog errors = new ErrorLog();
@@ -226,7 +227,7 @@ public final class SegmentedRun {
       Checkpoint.checkDirectory(o.checkpointDir(), config.video());
     }
     try {
-      IndexCache.get(config.decoder(), config.video(), o); // cached for the run that follows
+      IndexCache.get(config.context(), config.decoder(), config.video(), o); // cached for the run that follows
       return false;
     } catch (io.framewise.CorruptMediaException e) {
       if ("FW-105".equals(e.code())) {
@@ -280,7 +281,7 @@ public final class SegmentedRun {
       if (stream.parallelism() > 1) {
         List<ModelAdapter> threads = LocalRun.openAdapters(config, stream.parallelism());
         try {
-          inference = new InferencePool(threads, config.params(), Budget.inFlightBatches(index.info(), stream.batch(), threads.size()));
+          inference = new InferencePool(threads, config.params(), Budget.inFlightBatches(index.info(), stream.batch(), threads.size()), config.context());
         } catch (RuntimeException | Error e) {
           LocalRun.closeAll(threads, e);
           throw e;

@@ -39,11 +39,20 @@ final class ConsoleProgress implements ProgressListener {
     }
   }
 
+  /**
+   * The progress line: frames covered of the total (the video's frames, whether the model ran on them or
+   * {@code --stride} skipped them), then, when it differs, how many of them the model processed (the
+   * summary's count), speed in frames covered per second, ETA. For example
+   * {@code frames 1394/1394 (100%), 140 processed, 98.1 fps, ETA 0:00}.
+   */
   static String format(Progress p) {
     StringBuilder sb = new StringBuilder("frames ").append(p.framesDone());
     if (p.framesTotal() > 0) {
       sb.append('/').append(p.framesTotal())
           .append(String.format(Locale.ROOT, " (%3.0f%%)", 100 * p.fraction()));
+    }
+    if (p.framesProcessed() != p.framesDone()) {
+      sb.append(", ").append(p.framesProcessed()).append(" processed");
     }
     sb.append(String.format(Locale.ROOT, ", %.1f fps", p.fps()));
     Duration eta = p.eta();

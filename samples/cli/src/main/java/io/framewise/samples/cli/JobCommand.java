@@ -84,11 +84,26 @@ abstract class JobCommand implements Callable<Integer>, FramewiseCli.Streams {
 
   /** One line on stderr: frames, detections, seconds, where the JSON went, and INCOMPLETE: why. */
   final void printSummary(String video, DetectionSummary s, long nanos, String destination) {
+    err.println(summaryLine(video, s, nanos, destination));
+    err.flush();
+  }
+
+  /**
+   * The summary line, in the progress line's terms ({@link ConsoleProgress#format}): frames the model
+   * processed and, when {@code --stride} or {@code --keyframes-only} made it fewer, "of" the frames the
+   * video has; speed in the video's frames per second, as the progress line counts it. For example
+   * {@code clip.mp4: 140 of 1394 frames processed, 55 detections, 14.2 s (98.1 fps) -> out.json}.
+   */
+  static String summaryLine(String video, DetectionSummary s, long nanos, String destination) {
     double seconds = nanos / 1e9;
-    StringBuilder sb = new StringBuilder(Printable.escape(video)).append(": ")
-        .append(s.framesProcessed()).append(" frames, ")
-        .append(s.detections()).append(" detections, ")
-        .append(String.format(Locale.ROOT, "%.1f s (%.1f fps)", seconds, s.framesProcessed() / Math.max(seconds, 1e-9)))
+    StringBuilder sb = new StringBuilder(Printable.escape(video)).append(": ");
+    if (s.framesProcessed() != s.framesDecoded()) {
+      sb.append(s.framesProcessed()).append(" of ").append(s.framesDecoded()).append(" frames processed, ");
+    } else {
+      sb.append(s.framesProcessed()).append(" frames, ");
+    }
+    sb.append(s.detections()).append(" detections, ")
+        .append(String.format(Locale.ROOT, "%.1f s (%.1f fps)", seconds, s.framesDecoded() / Math.max(seconds, 1e-9)))
         .append(" -> ").append(Printable.escape(destination));
     if (!s.complete()) {
       sb.append("; INCOMPLETE: ").append(s.framesFailed()).append(" of ").append(s.framesDecoded())
@@ -99,7 +114,6 @@ abstract class JobCommand implements Callable<Integer>, FramewiseCli.Streams {
             .append(Printable.escape(first.message().strip()).replaceAll("\\s+", " ")).append(" (").append(first.code()).append(')');
       }
     }
-    err.println(sb);
-    err.flush();
+    return sb.toString();
   }
 }

@@ -98,7 +98,7 @@ class DetectPipelineOptionsTest {
 
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(frameIds(json)).isEqualTo(LongStream.range(0, FRAMES).filter(f -> f % 5 == 0).boxed().toList());
-    assertThat(r.errLines()[r.errLines().length - 1]).startsWith("gop10.mp4: " + FRAMES / 5 + " frames, ");
+    assertThat(r.errLines()[r.errLines().length - 1]).startsWith("gop10.mp4: " + FRAMES / 5 + " of " + FRAMES + " frames processed, ");
   }
 
   @Test
