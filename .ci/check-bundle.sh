@@ -7,7 +7,7 @@ set -euo pipefail
 repo="$1"
 export GNUPGHOME="${2:-${GNUPGHOME:-$HOME/.gnupg}}"
 group="$repo/io/framewise"
-jar_modules=(sdk-api sdk-core sdk-gpu)
+jar_modules=(sdk-api sdk-core sdk-gpu framewise-jakarta framewise-micrometer)
 pom_modules=(framewise-parent framewise-bom)
 unpublished=(sdk-testkit samples framewise-cli framewise-benchmarks framewise-distributed)
 fail=0
