@@ -37,8 +37,12 @@ try {
   const img = await page.$('#img');
   await img.screenshot({ path: outDir + '/frame.png' });
   await page.screenshot({ path: outDir + '/page.png', fullPage: true });
+  // The metrics table lists Framewise's meters once a job has run.
+  await page.waitForFunction(() => document.getElementById('meters').textContent.includes('framewise.frames.processed'),
+      null, { timeout: 30_000, polling: 250 });
+  const meters = await page.textContent('#meters');
   const size = await img.evaluate(i => [i.naturalWidth, i.naturalHeight, i.getBoundingClientRect().width]);
-  console.log(JSON.stringify({ ok: true, bar, shown, src: await img.getAttribute('src'), size }));
+  console.log(JSON.stringify({ ok: true, bar, shown, src: await img.getAttribute('src'), size, meters }));
 } catch (e) {
   console.log(JSON.stringify({ ok: false, error: String(e && e.stack || e), log }));
   process.exitCode = 1;

@@ -1,13 +1,12 @@
 package io.framewise.samples.rest;
 
-import io.framewise.DetectionJob;
 import io.framewise.JobError;
+import io.framewise.JobHandle;
 import io.framewise.Progress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Future;
 import org.jspecify.annotations.Nullable;
 
 /** One job of the service: its folder, state and progress. Thread-safe. */
@@ -32,8 +31,10 @@ final class JobRecord {
 
   private final String id;
   private final Path dir;
-  /** Counted down when the video and model are open (the writer began) or when the job ended. */
+  /** Counted down when the video and model are open (the listener started) or when the job ended. */
   final CountDownLatch opened = new CountDownLatch(1);
+  /** Counted down when the job's end is recorded. */
+  final CountDownLatch ended = new CountDownLatch(1);
 
   private State state = State.QUEUED;
   private @Nullable Progress progress;
@@ -42,8 +43,7 @@ final class JobRecord {
   private @Nullable String failureCode;
   private boolean mediaFailure;
   private long endedAtNanos;
-  private @Nullable DetectionJob detection;
-  private @Nullable Future<?> future;
+  private @Nullable JobHandle handle;
   private @Nullable FrameCursor cursor;
 
   JobRecord(String id, Path dir) {
@@ -67,17 +67,12 @@ final class JobRecord {
     return dir.resolve("result.json");
   }
 
-  synchronized void start(DetectionJob job, Future<?> task) {
-    this.detection = job;
-    this.future = task;
+  synchronized void start(JobHandle h) {
+    this.handle = h;
   }
 
-  synchronized @Nullable DetectionJob detection() {
-    return detection;
-  }
-
-  synchronized @Nullable Future<?> future() {
-    return future;
+  synchronized @Nullable JobHandle handle() {
+    return handle;
   }
 
   synchronized void running() {
@@ -119,6 +114,7 @@ final class JobRecord {
     this.mediaFailure = media;
     this.endedAtNanos = System.nanoTime();
     opened.countDown();
+    ended.countDown();
   }
 
   synchronized long endedAtNanos() {

@@ -1,18 +1,19 @@
 package io.framewise.samples.rest;
 
-import io.framewise.DetectionJob;
 import io.framewise.DetectionSummary;
+import io.framewise.FrameDetections;
+import io.framewise.FrameListener;
 import io.framewise.JobCancelledException;
 import io.framewise.JobError;
+import io.framewise.JobHandle;
 import io.framewise.MediaException;
-import io.framewise.ModelSpec;
-import io.framewise.VideoDetector;
+import io.framewise.ModelInfo;
 import io.framewise.VideoDetectorException;
-import io.framewise.core.JsonResultWriterProvider;
+import io.framewise.VideoInfo;
+import io.framewise.jakarta.FramewiseJobs;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
-import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -28,6 +29,7 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -38,8 +40,9 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The service's jobs: stores an upload in a folder of its own, runs the detector on it on the container's
- * managed executor, and deletes the files when they are no longer needed.
+ * The service's jobs: stores an upload in a folder of its own, starts an asynchronous job on it with
+ * framewise-jakarta's configured jobs ({@link FramewiseJobs}: the application's detector, on the container's
+ * managed threads), and deletes the files when they are no longer needed.
  *
  * <h2>Hostile uploads</h2>
  * A job's folder is {@code WORK/<id>/} with the fixed names {@code video} and {@code result.json}: no name
@@ -61,8 +64,7 @@ public class Jobs {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   @Inject RestConfig config;
-  @Inject VideoDetector detector;
-  @Resource ManagedExecutorService executor;
+  @Inject FramewiseJobs framewise;
   @Resource ManagedScheduledExecutorService scheduler;
 
   private final Map<String, JobRecord> jobs = new ConcurrentHashMap<>();
@@ -84,7 +86,7 @@ public class Jobs {
       throw new UncheckedIOException("cannot create the work folder: " + e.getMessage(), e);
     }
     sweeper = scheduler.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.MINUTES);
-    LOG.info(() -> "framewise-rest: model " + config.model() + ", work folder " + work + ", max upload "
+    LOG.info(() -> "framewise-rest: work folder " + work + ", max upload "
         + config.maxUpload() + " bytes, max jobs " + config.maxJobs());
   }
 
@@ -188,29 +190,39 @@ public class Jobs {
   }
 
   /**
-   * Starts a stored job on the managed executor and waits until the detector has opened its video and
-   * model, or the job has ended.
+   * Starts a stored job (asynchronously, on the detector's managed threads) and waits until the detector has
+   * opened its video and model, or the job has ended.
    *
    * @param job the stored job
    * @throws Problem with the SDK's code (422) when the upload is not a video the SDK accepts (the job is
-   *     forgotten and its files deleted), FW-859 (500) when the model cannot be used
+   *     forgotten and its files deleted), FW-859 (503) when it cannot be started
    */
   void start(JobRecord job) {
-    ModelSpec.Builder spec = ModelSpec.builder(config.model());
-    config.labels().ifPresent(spec::labelsFile);
-    DetectionJob detection = detector.newJob(job.video())
-        .model(spec.build())
-        .progress(job::progress)
-        .resultWriter(new OpenedSignal(new JsonResultWriterProvider(), job.opened));
     jobs.put(job.id(), job);
+    JobHandle handle;
     try {
-      job.start(detection, executor.submit(() -> run(job, detection)));
+      handle = framewise.newJob(job.video())
+          .progress(job::progress)
+          .listener(new FrameListener() {
+            @Override
+            public void onStart(VideoInfo video, ModelInfo model) {
+              job.running();
+              job.opened.countDown();
+            }
+
+            @Override
+            public void onFrame(FrameDetections frame) {}
+          })
+          .writeJsonAsync(job.result());
     } catch (RuntimeException e) {
       jobs.remove(job.id());
       active.decrementAndGet();
       deleteQuietly(job.dir());
-      throw new Problem(503, "FW-859", "Not started", "the job could not be started: " + e);
+      LOG.log(Level.WARNING, "job " + job.id() + " not started", e);
+      throw new Problem(503, "FW-859", "Not started", "the job could not be started; see the service's log");
     }
+    job.start(handle);
+    handle.result().whenComplete((summary, failure) -> finish(job, summary, failure));
     try {
       job.opened.await(120, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
@@ -223,13 +235,13 @@ public class Jobs {
     }
   }
 
-  private void run(JobRecord job, DetectionJob detection) {
-    job.running();
+  /** Records how a job ended, deletes what is no longer needed, and frees its slot. */
+  private void finish(JobRecord job, @Nullable DetectionSummary s, @Nullable Throwable failure) {
     try {
-      DetectionSummary s = detection.writeJson(job.result());
-      if (s.complete()) {
+      Throwable e = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+      if (e == null && s != null && s.complete()) {
         job.end(JobRecord.State.COMPLETE, s.framesDecoded(), s.errors(), null, false);
-      } else {
+      } else if (e == null && s != null) {
         // An incomplete result is never served: it could be taken for the whole video's.
         List<JobError> errs = new java.util.ArrayList<>();
         errs.add(new JobError("FW-855", "the result is not complete (" + s.framesProcessed() + " of " + s.framesDecoded()
@@ -237,19 +249,19 @@ public class Jobs {
         errs.addAll(s.errors()); // at most DetectionSummary.MAX_ERRORS + 1
         job.end(JobRecord.State.FAILED, s.framesDecoded(), errs, "FW-855", false);
         deleteFiles(job);
+      } else if (e instanceof JobCancelledException c) {
+        job.end(JobRecord.State.CANCELLED, -1, List.of(new JobError(c.code(), clean(job, c), null, null)), c.code(), false);
+        deleteFiles(job);
+      } else if (e instanceof VideoDetectorException v) {
+        job.end(JobRecord.State.FAILED, -1, List.of(new JobError(v.code(), clean(job, v), null, null)), v.code(),
+            v instanceof MediaException);
+        deleteFiles(job);
+      } else {
+        LOG.log(Level.WARNING, "job " + job.id() + " failed", e);
+        job.end(JobRecord.State.FAILED, -1, List.of(new JobError("FW-859", "internal failure: " + e, null, null)),
+            "FW-859", false);
+        deleteFiles(job);
       }
-    } catch (JobCancelledException e) {
-      job.end(JobRecord.State.CANCELLED, -1, List.of(new JobError(e.code(), clean(job, e), null, null)), e.code(), false);
-      deleteFiles(job);
-    } catch (VideoDetectorException e) {
-      job.end(JobRecord.State.FAILED, -1, List.of(new JobError(e.code(), clean(job, e), null, null)), e.code(),
-          e instanceof MediaException);
-      deleteFiles(job);
-    } catch (RuntimeException | Error e) {
-      LOG.log(Level.WARNING, "job " + job.id() + " failed", e);
-      job.end(JobRecord.State.FAILED, -1, List.of(new JobError("FW-859", "internal failure: " + e, null, null)),
-          "FW-859", false);
-      deleteFiles(job);
     } finally {
       active.decrementAndGet();
     }
@@ -290,28 +302,21 @@ public class Jobs {
       remove(job, false);
       return false;
     }
-    DetectionJob detection = job.detection();
-    if (detection != null) {
-      detection.cancel();
-    }
-    var f = job.future();
-    if (f != null && job.state() == JobRecord.State.QUEUED) {
-      f.cancel(false); // never started: run() will not end it
-      if (f.isCancelled()) {
-        job.end(JobRecord.State.CANCELLED, -1, List.of(new JobError("FW-700", "cancelled before it started", null, null)),
-            "FW-700", false);
-        active.decrementAndGet();
+    JobHandle h = job.handle();
+    if (h != null) {
+      h.cancel();
+      try {
+        h.result().get(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (Exception ignored) {
+        // the job's own outcome is in its record
       }
     }
     try {
-      job.opened.await(60, TimeUnit.SECONDS);
-      if (f != null) {
-        f.get(60, TimeUnit.SECONDS);
-      }
+      job.ended.await(60, TimeUnit.SECONDS); // finish() has run
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (Exception ignored) {
-      // the job's own outcome is in its record
     }
     if (job.state() == JobRecord.State.COMPLETE) {
       remove(job, false); // the cancel came after the last frame: the job ended normally, and is forgotten
@@ -325,14 +330,11 @@ public class Jobs {
   private void remove(JobRecord job, boolean cancel) {
     jobs.remove(job.id());
     if (cancel && !job.state().ended()) {
-      DetectionJob d = job.detection();
-      if (d != null) {
-        d.cancel();
-      }
-      var f = job.future();
-      if (f != null) {
+      JobHandle h = job.handle();
+      if (h != null) {
+        h.cancel();
         try {
-          f.get(30, TimeUnit.SECONDS);
+          h.result().get(30, TimeUnit.SECONDS);
         } catch (Exception ignored) {
           // shutting down
         }

@@ -11,9 +11,9 @@ import org.eclipse.microprofile.config.ConfigProvider;
 /**
  * The service's settings, read once through MicroProfile Config (system properties, environment
  * variables such as {@code FRAMEWISE_REST_MAX_JOBS}, {@code META-INF/microprofile-config.properties}):
+ * The model, labels and job options are framewise-jakarta's ({@code framewise.model}, {@code framewise.labels},
+ * ..., docs/jakarta.md); these are the service's own:
  * <ul>
- *   <li>{@code framewise.rest.model} (required): the ONNX model file;
- *   <li>{@code framewise.rest.labels}: a labels file, one class name per line;
  *   <li>{@code framewise.rest.max-upload} (default {@code 2GiB}): the largest upload accepted;
  *   <li>{@code framewise.rest.max-jobs} (default 2): jobs queued or running at once; more are refused;
  *   <li>{@code framewise.rest.work-dir} (default a new temporary folder): where uploads and results live;
@@ -24,8 +24,6 @@ import org.eclipse.microprofile.config.ConfigProvider;
 @ApplicationScoped
 public class RestConfig {
 
-  private final Path model;
-  private final Optional<Path> labels;
   private final long maxUpload;
   private final int maxJobs;
   private final Optional<Path> workDir;
@@ -34,8 +32,6 @@ public class RestConfig {
   /** Reads the settings. */
   public RestConfig() {
     Config c = ConfigProvider.getConfig(RestConfig.class.getClassLoader());
-    this.model = Path.of(c.getValue("framewise.rest.model", String.class));
-    this.labels = c.getOptionalValue("framewise.rest.labels", String.class).map(Path::of);
     this.maxUpload = DataSize.parse(c.getOptionalValue("framewise.rest.max-upload", String.class).orElse("2GiB")).bytes();
     this.maxJobs = c.getOptionalValue("framewise.rest.max-jobs", Integer.class).orElse(2);
     this.workDir = c.getOptionalValue("framewise.rest.work-dir", String.class).map(Path::of);
@@ -43,16 +39,6 @@ public class RestConfig {
     if (maxJobs < 1) {
       throw new IllegalArgumentException("framewise.rest.max-jobs must be at least 1, was " + maxJobs);
     }
-  }
-
-  /** {@return the model file} */
-  public Path model() {
-    return model;
-  }
-
-  /** {@return the labels file, if configured} */
-  public Optional<Path> labels() {
-    return labels;
   }
 
   /** {@return the largest upload, in bytes} */

@@ -51,6 +51,7 @@ class PageIT {
     assertThat(result.get("bar").asText()).isEqualTo("100");
     assertThat(result.get("shown").asText()).isEqualTo(Long.toString(known.frame()));
     assertThat(result.get("src").asText()).endsWith("/frames/" + known.frame() + ".jpg");
+    assertThat(result.get("meters").asText()).contains("framewise.frames.processed", "framewise.job.duration");
     // Shown at its natural size (768x432), so the screenshot's pixels are the image's.
     assertThat(result.get("size").get(0).asInt()).isEqualTo(768);
     assertThat(result.get("size").get(2).asDouble()).isEqualTo(768.0);

@@ -15,8 +15,10 @@ import java.util.Map;
  * [--max-jobs N] [--work-dir DIR]}: starts Payara Micro ({@code lib/payara-micro.jar}) with the sample's
  * WAR ({@code framewise-rest.war} beside this jar) at context root {@code /}.
  *
- * <p>The options become system properties, which the application reads through MicroProfile Config (the
- * keys are in the sample's README); any other {@code -Dframewise.*} property passes through the same way.
+ * <p>The options become system properties, which the application reads through MicroProfile Config:
+ * {@code framewise.model} and {@code framewise.labels} (framewise-jakarta's keys, docs/jakarta.md) and the
+ * sample's {@code framewise.rest.*} (its README); any other {@code -Dframewise.*} property, framewise-jakarta's
+ * job options included, passes through the same way.
  * Payara Micro runs without clustering (no Hazelcast discovery traffic) and without its usage report.
  */
 public final class RestLauncher {
@@ -25,8 +27,8 @@ public final class RestLauncher {
   private static final Map<String, String> OPTIONS = new LinkedHashMap<>();
 
   static {
-    OPTIONS.put("--model", "framewise.rest.model");
-    OPTIONS.put("--labels", "framewise.rest.labels");
+    OPTIONS.put("--model", "framewise.model"); // framewise-jakarta's keys
+    OPTIONS.put("--labels", "framewise.labels");
     OPTIONS.put("--max-upload", "framewise.rest.max-upload");
     OPTIONS.put("--max-jobs", "framewise.rest.max-jobs");
     OPTIONS.put("--work-dir", "framewise.rest.work-dir");
@@ -71,7 +73,7 @@ public final class RestLauncher {
     if (port == null) {
       exit(err, "--port is required");
     }
-    String model = System.getProperty("framewise.rest.model");
+    String model = System.getProperty("framewise.model");
     if (model == null) {
       exit(err, "--model is required");
     } else if (!Files.isRegularFile(Path.of(model))) {
