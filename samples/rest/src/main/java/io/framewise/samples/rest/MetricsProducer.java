@@ -10,7 +10,7 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
 /**
- * The service's Micrometer registry (in memory; {@code GET /metrics} shows it) and framewise-micrometer's
+ * The service's Micrometer registry (in memory; {@code GET /meters} shows it) and framewise-micrometer's
  * meters bound to it. framewise-jakarta's producer adds every {@link JobObserver} bean to the detector, so
  * producing the metrics here is all it takes to count every job.
  */

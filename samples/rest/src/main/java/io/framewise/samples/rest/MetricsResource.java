@@ -17,11 +17,11 @@ import java.util.Comparator;
 import java.util.Locale;
 
 /**
- * {@code GET /metrics}: the Micrometer meters as JSON, {@code [{"name", "type", "tags": {...}, "values": {...}}]}
- * sorted by name and tags: frames processed and failed, frames per second, active jobs, job durations by
+ * {@code GET /meters}: the Micrometer meters as JSON, {@code [{"name", "type", "tags": {...}, "values": {...}}]}
+ * sorted by name and tags (not {@code /metrics}: Payara Micro serves its own MicroProfile Metrics there): frames processed and failed, frames per second, active jobs, job durations by
  * outcome, failed jobs by code (framewise-micrometer's meters).
  */
-@Path("/metrics")
+@Path("/meters")
 @RequestScoped
 public class MetricsResource {
 

@@ -190,7 +190,7 @@ class RestServiceIT {
     assertProblem(server.get("/jobs/" + idA + "/frames/99999999999999999999.jpg"), 400, "FW-856", "is not a frame number");
 
     // The Micrometer meters count the jobs: frames, and durations by outcome.
-    JsonNode meters = JSON.readTree(server.get("/metrics").body());
+    JsonNode meters = JSON.readTree(server.get("/meters").body());
     assertThat(meter(meters, "framewise.frames.processed", null).get("values").get("count").asDouble())
         .isGreaterThanOrEqualTo(1394);
     assertThat(meter(meters, "framewise.job.duration", "complete").get("values").get("count").asDouble()).isGreaterThanOrEqualTo(1);
@@ -202,7 +202,7 @@ class RestServiceIT {
     assertProblem(server.get("/jobs/" + idA + "/result"), 404, "FW-850", "no job has this id");
   }
 
-  /** The meter of this name (and {@code outcome} tag, when given) in {@code GET /metrics}. */
+  /** The meter of this name (and {@code outcome} tag, when given) in {@code GET /meters}. */
   static JsonNode meter(JsonNode meters, String name, String outcome) {
     for (JsonNode m : meters) {
       if (m.get("name").asText().equals(name) && (outcome == null || outcome.equals(m.get("tags").path("outcome").asText()))) {
