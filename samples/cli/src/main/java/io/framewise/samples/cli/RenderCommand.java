@@ -7,6 +7,8 @@ import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
 
 import io.framewise.Printable;
+import io.framewise.samples.overlay.BoxPainter;
+import io.framewise.samples.overlay.ResultStream;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -104,7 +106,12 @@ final class RenderCommand extends JobCommand {
     }, "framewise-render-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup);
     try {
-      long[] counts = render(tmp, ext);
+      long[] counts;
+      try {
+        counts = render(tmp, ext);
+      } catch (ResultStream.BadResultException e) {
+        throw new Failure(FramewiseCli.MEDIA, e.getMessage());
+      }
       frames = counts[0];
       boxes = counts[1];
       try {

@@ -1,4 +1,4 @@
-package io.framewise.samples.cli;
+package io.framewise.samples.overlay;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.io.JsonEOFException;
@@ -19,15 +19,43 @@ import org.jspecify.annotations.Nullable;
  * Reads a Framewise result document (schemaVersion 1, docs/json-format.md) with Jackson's streaming
  * parser, one frame at a time: the header ({@code video}, {@code model}) first, then {@link #next()}
  * for each entry of {@code frames} in order, then the {@code summary}. Only the current frame is held,
- * so memory does not grow with the video.
+ * so memory does not grow with the video. Shared by the CLI's {@code render} and the REST sample.
+ *
+ * <h2>Thread safety</h2>
+ * Not thread-safe; confine a stream to one thread.
  */
-final class ResultStream implements AutoCloseable {
+public final class ResultStream implements AutoCloseable {
 
-  /** One detection: class, label, score and the box in source pixels. */
-  record Detection(int classId, String label, double score, double x1, double y1, double x2, double y2) {}
+  /**
+   * One detection: class, label, score and the box in source pixels.
+   *
+   * @param classId the class id
+   * @param label the class name
+   * @param score the confidence
+   * @param x1 left edge
+   * @param y1 top edge
+   * @param x2 right edge
+   * @param y2 bottom edge
+   */
+  public record Detection(int classId, String label, double score, double x1, double y1, double x2, double y2) {}
 
-  /** One entry of {@code frames}. {@code ptsMs} is NaN when absent. */
-  record FrameResult(long frameId, double ptsMs, List<Detection> detections) {}
+  /**
+   * One entry of {@code frames}.
+   *
+   * @param frameId the frame id
+   * @param ptsMs the presentation time, NaN when absent
+   * @param detections the frame's detections
+   */
+  public record FrameResult(long frameId, double ptsMs, List<Detection> detections) {}
+
+  /** The document is not a usable Framewise result: malformed, unterminated or out of order. */
+  public static final class BadResultException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    BadResultException(String message) {
+      super(message);
+    }
+  }
 
   private static final String ENDS_EARLY =
       "the document ends early (unterminated: the job that wrote it failed, or is still running)";
@@ -55,9 +83,9 @@ final class ResultStream implements AutoCloseable {
    * @param file the JSON
    * @return the stream, positioned at the first frame
    * @throws IOException if it cannot be read
-   * @throws RenderCommand.Failure if it is not a result document
+   * @throws BadResultException if it is not a result document
    */
-  static ResultStream open(Path file) throws IOException {
+  public static ResultStream open(Path file) throws IOException {
     JsonFactory factory = JsonFactory.builder()
         // One frame line holds at most 300 detections: a bounded size; refuse absurd documents early.
         .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(1 << 20).maxNestingDepth(16).build())
@@ -73,27 +101,27 @@ final class ResultStream implements AutoCloseable {
   }
 
   /** {@return the scalar fields of the {@code video} section} */
-  Map<String, Object> video() {
+  public Map<String, Object> video() {
     return video;
   }
 
   /** {@return {@code model.labels}, empty when absent} */
-  List<String> labels() {
+  public List<String> labels() {
     return labels;
   }
 
   /** {@return how many frames {@link #next()} returned so far} */
-  long framesRead() {
+  public long framesRead() {
     return framesRead;
   }
 
   /** {@return {@code summary.framesDecoded}, or null when the summary has none (or was not reached)} */
-  @Nullable Long summaryFramesDecoded() {
+  public @Nullable Long summaryFramesDecoded() {
     return summaryFramesDecoded;
   }
 
   /** {@return {@code summary.complete}, or null when absent} */
-  @Nullable Boolean summaryComplete() {
+  public @Nullable Boolean summaryComplete() {
     return summaryComplete;
   }
 
@@ -102,9 +130,9 @@ final class ResultStream implements AutoCloseable {
    *
    * @return the frame, or null after the last one (the summary has then been read)
    * @throws IOException on a read error
-   * @throws RenderCommand.Failure if the document is malformed, unterminated or out of order
+   * @throws BadResultException if the document is malformed, unterminated or out of order
    */
-  @Nullable FrameResult next() throws IOException {
+  public @Nullable FrameResult next() throws IOException {
     if (!inFrames) {
       return null;
     }
@@ -311,8 +339,8 @@ final class ResultStream implements AutoCloseable {
     }
   }
 
-  private RenderCommand.Failure bad(String what) {
-    return new RenderCommand.Failure(FramewiseCli.MEDIA, file + ": not a usable Framewise result: " + what);
+  private BadResultException bad(String what) {
+    return new BadResultException(file + ": not a usable Framewise result: " + what);
   }
 
   @Override

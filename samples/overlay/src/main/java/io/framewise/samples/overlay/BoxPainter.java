@@ -1,4 +1,4 @@
-package io.framewise.samples.cli;
+package io.framewise.samples.overlay;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -14,11 +14,12 @@ import java.util.Locale;
  * Draws a frame's detections on its picture with Java2D: each box as a rectangle outline in its class's
  * colour, and above it (inside the box when there is no room above) a filled tag in the same colour
  * holding {@code label score}. Lines are not anti-aliased, so the colour of a box is exact on its edge.
+ * Shared by the CLI's {@code render} and the REST sample's frame images.
  */
-final class BoxPainter {
+public final class BoxPainter {
 
   /** Distinct, saturated colours (Tableau/Kelly-like), one per class id modulo their number. */
-  static final Color[] PALETTE = {
+  private static final Color[] PALETTE = {
       new Color(255, 56, 56), new Color(56, 220, 56), new Color(40, 110, 255), new Color(255, 210, 0),
       new Color(255, 0, 255), new Color(0, 230, 230), new Color(255, 140, 0), new Color(150, 60, 255),
       new Color(160, 255, 60), new Color(255, 100, 170), new Color(0, 150, 120), new Color(200, 120, 60),
@@ -28,17 +29,19 @@ final class BoxPainter {
   private final Font font;
 
   /**
+   * Sizes the outline and the font for frames of this size.
+   *
    * @param width the frame width
    * @param height the frame height
    */
-  BoxPainter(int width, int height) {
+  public BoxPainter(int width, int height) {
     int shortSide = Math.min(width, height);
     this.stroke = Math.max(4, Math.round(shortSide / 160f) * 2); // even: centred on the edge
     this.font = new Font(Font.SANS_SERIF, Font.BOLD, Math.max(12, shortSide / 30));
   }
 
   /** {@return the outline's width in pixels} */
-  int stroke() {
+  public int stroke() {
     return stroke;
   }
 
@@ -48,7 +51,7 @@ final class BoxPainter {
    * @param classId the class id
    * @return its colour
    */
-  static Color colour(int classId) {
+  public static Color colour(int classId) {
     return PALETTE[Math.floorMod(classId, PALETTE.length)];
   }
 
@@ -58,7 +61,7 @@ final class BoxPainter {
    * @param image the frame
    * @param detections the frame's detections
    */
-  void paint(BufferedImage image, List<ResultStream.Detection> detections) {
+  public void paint(BufferedImage image, List<ResultStream.Detection> detections) {
     if (detections.isEmpty()) {
       return;
     }
