@@ -84,6 +84,7 @@ public final class DevBroker implements AutoCloseable {
     private int port;
     private int controllerPort;
     private @Nullable String clusterId;
+    private final Properties overrides = new Properties();
 
     /**
      * A broker on an ephemeral loopback port, keeping its data in {@code dataDir}.
@@ -321,7 +322,29 @@ public final class DevBroker implements AutoCloseable {
         p.put("num.recovery.threads.per.data.dir", "1");
         p.put("log.cleaner.threads", "1");
         p.put("background.threads", "2");
+        // Share groups: let a group (tests, a development setup) choose a lock as short as 1 s and a
+        // heartbeat of 1 s; the group defaults stay Kafka's (30 s lock, 5 s heartbeat).
+        p.put("group.share.min.record.lock.duration.ms", "1000");
+        p.put("group.share.min.heartbeat.interval.ms", "1000");
+        p.put("group.share.min.session.timeout.ms", "3000");
+        p.putAll(overrides);
         return p;
+    }
+
+    /**
+     * Sets broker properties on top of the defaults, for the next {@link #start()} (for example a
+     * shorter share-group heartbeat in tests). Listener and directory settings cannot be changed.
+     *
+     * @param name a Kafka broker property
+     * @param value its value
+     * @return this broker
+     */
+    public synchronized DevBroker set(String name, String value) {
+        if (name.contains("listener") || name.endsWith(".dir") || name.endsWith(".dirs") || name.contains("quorum")) {
+            throw new IllegalArgumentException(name + " is set by DevBroker itself");
+        }
+        overrides.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+        return this;
     }
 
     /**
