@@ -2,7 +2,10 @@
  * Framewise's engine, FFmpeg decoder and streaming JSON writer, registered as services. The exported
  * package holds only the named defaults ({@code FfmpegDecoderProvider}, {@code JsonResultWriterProvider},
  * {@code DefaultDetectionEngine}) that a {@code VideoDetector.Builder} may be given explicitly; everything
- * else in it is package-private.
+ * else lives in packages by concern that the module does not export: {@code .ffmpeg} (opening and indexing
+ * inputs, decoding), {@code .json} (the result document), {@code .plan} (memory budget, index cache),
+ * {@code .pipeline} (frames through the model), {@code .store} (spill files, checkpoints) and {@code .run}
+ * (the local runs).
  *
  * <p>FFmpeg's natives come from {@code org.bytedeco:ffmpeg} and {@code org.bytedeco:javacpp} with the
  * platform's classifier, modules {@code org.bytedeco.ffmpeg.<platform>} and

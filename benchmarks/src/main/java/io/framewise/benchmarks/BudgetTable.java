@@ -131,7 +131,7 @@ final class BudgetTable {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(MemoryBenchmark.jvmFlags(xmx, "512m"));
     cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
-    cmd.add("-Dorg.slf4j.simpleLogger.log.io.framewise.core.Budget=debug");
+    cmd.add("-Dorg.slf4j.simpleLogger.log.io.framewise.core.plan.Budget=debug");
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(Benchmarks.class.getName());

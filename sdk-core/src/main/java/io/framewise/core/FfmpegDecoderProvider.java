@@ -1,8 +1,11 @@
 package io.framewise.core;
 
-import io.framewise.spi.VideoDecoder;
+import io.framewise.core.ffmpeg.FfmpegIndexer;
+import io.framewise.core.ffmpeg.FfmpegInput;
+import io.framewise.core.ffmpeg.FfmpegVideoDecoder;
 import io.framewise.spi.PipelineOptions;
 import io.framewise.spi.RemoteVideo;
+import io.framewise.spi.VideoDecoder;
 import io.framewise.spi.VideoDecoderProvider;
 import io.framewise.spi.VideoIndex;
 import java.io.IOException;

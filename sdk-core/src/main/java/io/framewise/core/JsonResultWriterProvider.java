@@ -1,5 +1,6 @@
 package io.framewise.core;
 
+import io.framewise.core.json.JsonResultWriter;
 import io.framewise.spi.ResultWriter;
 import io.framewise.spi.ResultWriterProvider;
 import java.io.IOException;

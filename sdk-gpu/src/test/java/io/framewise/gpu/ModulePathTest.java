@@ -63,7 +63,7 @@ class ModulePathTest {
         "public final class Main {",
         "  public static void main(String[] a) throws Exception {",
         "    // Internals stay hidden: the core's engine is exported only as the named default.",
-        "    try { Class.forName(\"io.framewise.core.SegmentedRun\").getDeclaredConstructors()[0].setAccessible(true);",
+        "    try { Class.forName(\"io.framewise.core.run.SegmentedRun\").getDeclaredConstructors()[0].setAccessible(true);",
         "      System.out.println(\"internals: accessible\"); }",
         "    catch (ReflectiveOperationException | RuntimeException e) { System.out.println(\"internals: hidden\"); }",
         "    System.out.println(\"module: \" + VideoDetector.class.getModule().getName());",

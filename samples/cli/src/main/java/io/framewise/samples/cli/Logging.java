@@ -24,7 +24,7 @@ final class Logging {
     } else {
       setDefault("defaultLogLevel", "info");
       // The CLI prints its own summary line; the engine's INFO line would say the same thing again.
-      setDefault("log.io.framewise.core.DefaultDetectionEngine", "warn");
+      setDefault("log.io.framewise.core.run.LocalRun", "warn");
     }
     setDefault("showThreadName", "false");
     setDefault("showShortLogName", "true");
