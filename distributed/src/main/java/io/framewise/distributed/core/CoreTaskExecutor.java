@@ -119,7 +119,12 @@ final class CoreTaskExecutor implements TaskExecutor {
             dec.decodingThreads(Budget.decodingThreads(Math.max(0, model.cpuThreads()), 1));
             ErrorLog errors = new ErrorLog();
             FrameProcessor processor = new FrameProcessor(model, config, budget.batch(), spill::frame);
-            FrameProcessor.Drained drained = processor.drain(dec, errors, segment.firstFrameId(), seen -> { });
+            long middle = Math.max(1, expectedFrames(segment, keyframesOnly) / 2);
+            FrameProcessor.Drained drained = processor.drain(dec, errors, segment.firstFrameId(), seen -> {
+                if (seen == middle) {
+                    TestHooks.midSegment(segment.index());
+                }
+            });
             long decoded = drained.decoded();
             long failed = drained.failed();
             long expected = keyframesOnly ? segment.gopFrames().length : segment.frameCount();
@@ -134,6 +139,10 @@ final class CoreTaskExecutor implements TaskExecutor {
             spill.commit(new SpillFile.Trailer(decoded + failed, processor.processed(), failed, processor.detections(), errors.snapshot()));
             LOG.debug("segment {}: {} decoded, {} processed", segment.index(), decoded, processor.processed());
         }
+    }
+
+    private static long expectedFrames(VideoIndex.Segment segment, boolean keyframesOnly) {
+        return keyframesOnly ? segment.gopFrames().length : segment.frameCount();
     }
 
     static ModelAdapterProvider adapterFor(ModelSpec spec) {

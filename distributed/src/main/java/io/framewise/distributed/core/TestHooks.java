@@ -6,7 +6,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Fault injection for the failure tests, read from system properties of a worker process (never set
  * in production): {@code framewise.test.failSegment=N} fails every attempt of segment N;
- * {@code framewise.test.pauseBeforeSegment=N:MS} and {@code framewise.test.pauseAfterStore=N:MS} sleep
+ * {@code framewise.test.pauseBeforeSegment=N:MS}, {@code framewise.test.pauseMidSegment=N:MS} and {@code framewise.test.pauseAfterStore=N:MS} sleep
  * at those points, so that a test can kill the process there with SIGKILL.
  */
 final class TestHooks {
@@ -21,6 +21,10 @@ final class TestHooks {
             throw new IllegalStateException("injected failure of segment " + segment + " (framewise.test.failSegment)");
         }
         pause("framewise.test.pauseBeforeSegment", segment, "computing");
+    }
+
+    static void midSegment(int segment) {
+        pause("framewise.test.pauseMidSegment", segment, "half decoded");
     }
 
     static void afterCompute(int segment) {

@@ -21,6 +21,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.jspecify.annotations.Nullable;
@@ -140,6 +141,11 @@ public final class Worker implements AutoCloseable {
                         return;
                     }
                     continue;
+                } catch (KafkaException e) {
+                    // the broker restarting, a lost connection: the client reconnects; locks may be gone
+                    LOG.warn("worker {}: poll failed ({}); retrying", name, oneLine(e));
+                    sleepQuietly(500);
+                    continue;
                 }
                 boolean acked = false;
                 for (ConsumerRecord<String, byte[]> r : records) {
@@ -149,9 +155,21 @@ public final class Worker implements AutoCloseable {
                     startNext();
                 }
                 if (acked) {
-                    c.commitSync();
+                    commit();
                 }
                 dropLost();
+            }
+        }
+
+        /** Sends the acknowledgements; a failed one (lock lost, broker away) leaves the task to a new delivery. */
+        private void commit() {
+            try {
+                c.commitSync().forEach((tp, failure) -> failure.ifPresent(
+                        f -> LOG.warn("worker {}: acknowledgement on {} failed: {}", name, tp, oneLine(f))));
+            } catch (WakeupException e) {
+                throw e;
+            } catch (KafkaException e) {
+                LOG.warn("worker {}: acknowledgements failed ({}); the tasks concerned will be delivered again", name, oneLine(e));
             }
         }
 
