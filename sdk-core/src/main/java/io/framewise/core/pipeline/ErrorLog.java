@@ -20,6 +20,25 @@ public final class ErrorLog {
     }
   }
 
+  /**
+   * Adds the errors of a part of the job (a segment's snapshot), in order; the count of errors its own
+   * log left out (its last entry, FW-199) is added to this log's count instead of listed.
+   */
+  public void addAll(List<JobError> part) {
+    for (int i = 0; i < part.size(); i++) {
+      JobError e = part.get(i);
+      if (i == part.size() - 1 && "FW-199".equals(e.code()) && e.frameId() == null && e.message().endsWith(" more error(s) not listed")) {
+        try {
+          dropped += Long.parseLong(e.message().substring(0, e.message().indexOf(' ')));
+          continue;
+        } catch (NumberFormatException ignored) {
+          // not this log's own line: keep it as it is
+        }
+      }
+      add(e.code(), e.message(), e.frameId(), e.ptsMs());
+    }
+  }
+
   public boolean isEmpty() {
     return kept.isEmpty();
   }

@@ -84,10 +84,16 @@ public final class SpillFile {
     private final DigestOutputStream digest;
     private final DataOutputStream out;
     private boolean committed;
+    private boolean finished;
 
     public Writer(Path target, Header header) throws IOException {
+      this(target, target.resolveSibling(target.getFileName() + ".tmp"), header);
+    }
+
+    /** Writes to {@code tmp} (created new; a file or link left there is removed first) until committed to {@code target}. */
+    public Writer(Path target, Path tmp, Header header) throws IOException {
       this.target = target;
-      this.tmp = target.resolveSibling(target.getFileName() + ".tmp");
+      this.tmp = tmp;
       Files.deleteIfExists(tmp); // a link left there is removed, never written through
       this.channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
       this.digest = new DigestOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16), sha256());
@@ -117,6 +123,32 @@ public final class SpillFile {
 
     /** Writes the trailer and the digest, forces the file to disk and moves it to its final name. */
     public void commit(Trailer t) throws IOException {
+      finish(t);
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      committed = true;
+    }
+
+    /** The temporary file being written (complete once {@link #finish} returned). */
+    public Path tmp() {
+      return tmp;
+    }
+
+    /** Marks the file as moved into place by the caller: {@link #close()} leaves it alone. */
+    public void committed() {
+      committed = true;
+    }
+
+    /**
+     * Writes the trailer and the digest and forces the temporary file to disk, leaving it under its
+     * temporary name for the caller to move (see {@link #tmp()}, {@link #committed()}).
+     *
+     * @return the SHA-256 of the file's content before the digest, as stored in it
+     */
+    public byte[] finish(Trailer t) throws IOException {
+      if (finished) {
+        throw new IllegalStateException("already finished");
+      }
+      finished = true;
       out.writeLong(END_OF_FRAMES);
       out.writeLong(t.decoded());
       out.writeLong(t.processed());
@@ -137,8 +169,7 @@ public final class SpillFile {
       out.flush();
       channel.force(true);
       out.close();
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      committed = true;
+      return sum;
     }
 
     @Override
@@ -161,6 +192,19 @@ public final class SpillFile {
    * @throws DamagedException if the file is not a whole segment of {@code expected}
    */
   public static Trailer replay(Path file, Header expected, FrameSink sink) throws IOException {
+    return read(file, expected, sink).trailer();
+  }
+
+  /** A checked file's trailer and the digest stored in it. */
+  public record Read(Trailer trailer, byte[] digest) {}
+
+  /**
+   * Replays a committed segment's frames into {@code sink}, as {@link #replay} does, and returns its
+   * trailer with its digest.
+   *
+   * @throws DamagedException if the file is not a whole segment of {@code expected}
+   */
+  public static Read read(Path file, Header expected, FrameSink sink) throws IOException {
     if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
       throw new DamagedException("not a regular file");
     }
@@ -234,7 +278,7 @@ public final class SpillFile {
       if (!MessageDigest.isEqual(computed, stored)) {
         throw new DamagedException("its checksum does not match its content");
       }
-      return new Trailer(decoded, processed, failed, detections, errors);
+      return new Read(new Trailer(decoded, processed, failed, detections, errors), stored);
     } catch (EOFException e) {
       throw new DamagedException("it is cut short");
     } catch (UTFDataFormatException e) {

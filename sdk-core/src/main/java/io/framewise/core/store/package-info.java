@@ -1,7 +1,7 @@
 /**
- * Segment results on disk: the self-checking spill file of one segment, and the checkpoint directory
- * that keeps them across runs.
- * Internal to the module: not exported.
+ * Segment results: the {@link io.framewise.core.store.ResultStore} (put if absent, by job and segment),
+ * its directory implementation, the self-checking spill file of one segment, and the checkpoint
+ * directory that keeps them across runs. Exported for runners outside this module; internal API.
  */
 @NullMarked
 package io.framewise.core.store;
