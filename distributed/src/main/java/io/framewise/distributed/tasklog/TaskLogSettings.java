@@ -26,87 +26,87 @@ import java.util.Objects;
  * @param groupProperties extra share-group configuration set when the group is prepared
  */
 public record TaskLogSettings(String bootstrap, String tasksTopic, String eventsTopic, String workerGroup,
-        Duration lockDuration, int attempts, int taskPartitions, Map<String, String> clientProperties,
-        Map<String, String> groupProperties) {
+    Duration lockDuration, int attempts, int taskPartitions, Map<String, String> clientProperties,
+    Map<String, String> groupProperties) {
 
-    /** Default tasks topic. */
-    public static final String TASKS = "framewise.tasks";
-    /** Default events topic. */
-    public static final String EVENTS = "framewise.events";
-    /** Default share group of the workers. */
-    public static final String GROUP = "framewise.workers";
+  /** Default tasks topic. */
+  public static final String TASKS = "framewise.tasks";
+  /** Default events topic. */
+  public static final String EVENTS = "framewise.events";
+  /** Default share group of the workers. */
+  public static final String GROUP = "framewise.workers";
 
-    /** Validates and copies. */
-    public TaskLogSettings {
-        Objects.requireNonNull(bootstrap, "bootstrap");
-        if (bootstrap.isBlank()) {
-            throw new IllegalArgumentException("bootstrap is empty");
-        }
-        Objects.requireNonNull(tasksTopic, "tasksTopic");
-        Objects.requireNonNull(eventsTopic, "eventsTopic");
-        Objects.requireNonNull(workerGroup, "workerGroup");
-        Objects.requireNonNull(lockDuration, "lockDuration");
-        if (lockDuration.toMillis() < 1000) {
-            throw new IllegalArgumentException("lockDuration must be at least 1 s, was " + lockDuration);
-        }
-        if (attempts < 1 || attempts > 9) {
-            throw new IllegalArgumentException("attempts must be in 1..9 (Kafka's delivery limit is 2..10), was " + attempts);
-        }
-        if (taskPartitions < 1) {
-            throw new IllegalArgumentException("taskPartitions must be at least 1, was " + taskPartitions);
-        }
-        clientProperties = Map.copyOf(clientProperties);
-        groupProperties = Map.copyOf(groupProperties);
+  /** Validates and copies. */
+  public TaskLogSettings {
+    Objects.requireNonNull(bootstrap, "bootstrap");
+    if (bootstrap.isBlank()) {
+      throw new IllegalArgumentException("bootstrap is empty");
     }
-
-    /**
-     * The defaults for a cluster.
-     *
-     * @param bootstrap Kafka's bootstrap servers
-     * @return settings with the default topics, group, 30 s lock and 3 attempts
-     */
-    public static TaskLogSettings of(String bootstrap) {
-        return new TaskLogSettings(bootstrap, TASKS, EVENTS, GROUP, Duration.ofSeconds(30), 3, 4, Map.of(), Map.of());
+    Objects.requireNonNull(tasksTopic, "tasksTopic");
+    Objects.requireNonNull(eventsTopic, "eventsTopic");
+    Objects.requireNonNull(workerGroup, "workerGroup");
+    Objects.requireNonNull(lockDuration, "lockDuration");
+    if (lockDuration.toMillis() < 1000) {
+      throw new IllegalArgumentException("lockDuration must be at least 1 s, was " + lockDuration);
     }
-
-    /**
-     * A copy with another lock duration.
-     *
-     * @param lock the record lock duration
-     * @return the copy
-     */
-    public TaskLogSettings withLockDuration(Duration lock) {
-        return new TaskLogSettings(bootstrap, tasksTopic, eventsTopic, workerGroup, lock, attempts, taskPartitions, clientProperties,
-                groupProperties);
+    if (attempts < 1 || attempts > 9) {
+      throw new IllegalArgumentException("attempts must be in 1..9 (Kafka's delivery limit is 2..10), was " + attempts);
     }
-
-    /**
-     * A copy with another number of attempts.
-     *
-     * @param n attempts per task, 1..9
-     * @return the copy
-     */
-    public TaskLogSettings withAttempts(int n) {
-        return new TaskLogSettings(bootstrap, tasksTopic, eventsTopic, workerGroup, lockDuration, n, taskPartitions, clientProperties,
-                groupProperties);
+    if (taskPartitions < 1) {
+      throw new IllegalArgumentException("taskPartitions must be at least 1, was " + taskPartitions);
     }
+    clientProperties = Map.copyOf(clientProperties);
+    groupProperties = Map.copyOf(groupProperties);
+  }
 
-    /**
-     * A copy with one more share-group configuration entry (for example
-     * {@code share.heartbeat.interval.ms}).
-     *
-     * @param name the group config
-     * @param value its value
-     * @return the copy
-     */
-    public TaskLogSettings withGroupProperty(String name, String value) {
-        Map<String, String> m = new LinkedHashMap<>(groupProperties);
-        m.put(name, value);
-        return new TaskLogSettings(bootstrap, tasksTopic, eventsTopic, workerGroup, lockDuration, attempts, taskPartitions, clientProperties, m);
-    }
+  /**
+   * The defaults for a cluster.
+   *
+   * @param bootstrap Kafka's bootstrap servers
+   * @return settings with the default topics, group, 30 s lock and 3 attempts
+   */
+  public static TaskLogSettings of(String bootstrap) {
+    return new TaskLogSettings(bootstrap, TASKS, EVENTS, GROUP, Duration.ofSeconds(30), 3, 4, Map.of(), Map.of());
+  }
 
-    /** Kafka's delivery limit for the group: one more than the attempts (the last delivery gives up). */
-    int deliveryLimit() {
-        return Math.max(2, attempts + 1);
-    }
+  /**
+   * A copy with another lock duration.
+   *
+   * @param lock the record lock duration
+   * @return the copy
+   */
+  public TaskLogSettings withLockDuration(Duration lock) {
+    return new TaskLogSettings(bootstrap, tasksTopic, eventsTopic, workerGroup, lock, attempts, taskPartitions, clientProperties,
+        groupProperties);
+  }
+
+  /**
+   * A copy with another number of attempts.
+   *
+   * @param n attempts per task, 1..9
+   * @return the copy
+   */
+  public TaskLogSettings withAttempts(int n) {
+    return new TaskLogSettings(bootstrap, tasksTopic, eventsTopic, workerGroup, lockDuration, n, taskPartitions, clientProperties,
+        groupProperties);
+  }
+
+  /**
+   * A copy with one more share-group configuration entry (for example
+   * {@code share.heartbeat.interval.ms}).
+   *
+   * @param name the group config
+   * @param value its value
+   * @return the copy
+   */
+  public TaskLogSettings withGroupProperty(String name, String value) {
+    Map<String, String> m = new LinkedHashMap<>(groupProperties);
+    m.put(name, value);
+    return new TaskLogSettings(bootstrap, tasksTopic, eventsTopic, workerGroup, lockDuration, attempts, taskPartitions, clientProperties, m);
+  }
+
+  /** Kafka's delivery limit for the group: one more than the attempts (the last delivery gives up). */
+  int deliveryLimit() {
+    return Math.max(2, attempts + 1);
+  }
 }

@@ -7,7 +7,7 @@ import io.framewise.ModelSpec;
 import io.framewise.ResizeMode;
 import io.framewise.VideoDetector;
 import io.framewise.distributed.coordinator.DistributedEngine;
-import io.framewise.distributed.core.CoreJobs;
+
 import io.framewise.distributed.tasklog.TaskLog;
 import io.framewise.distributed.tasklog.TaskLogSettings;
 import java.nio.file.Path;
@@ -97,7 +97,7 @@ final class SubmitCommand extends JobCommand {
     if (stride != null && stride < 1) {
       throw usage("Invalid value for option '--stride': must be at least 1, was " + stride);
     }
-    DistributedEngine engine = new DistributedEngine(new TaskLog(TaskLogSettings.of(bootstrap)), CoreJobs.planner(store));
+    DistributedEngine engine = DistributedEngine.onStore(new TaskLog(TaskLogSettings.of(bootstrap)), store);
     try (VideoDetector detector = VideoDetector.builder().engine(engine).build()) {
       return run(detector);
     }

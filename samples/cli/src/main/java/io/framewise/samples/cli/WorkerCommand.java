@@ -1,9 +1,10 @@
 package io.framewise.samples.cli;
 
-import io.framewise.distributed.core.CoreJobs;
+
 import io.framewise.distributed.tasklog.TaskLog;
 import io.framewise.distributed.tasklog.TaskLogSettings;
 import io.framewise.distributed.worker.InputPolicy;
+import io.framewise.distributed.worker.SegmentTaskExecutor;
 import io.framewise.distributed.worker.Worker;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -59,7 +60,7 @@ final class WorkerCommand extends JobCommand {
     Files.createDirectories(store);
     TaskLog log = new TaskLog(TaskLogSettings.of(bootstrap));
     String name = InetAddress.getLocalHost().getHostName() + "/" + ManagementFactory.getRuntimeMXBean().getPid();
-    Worker worker = new Worker(log, CoreJobs.executor(store, policy), name);
+    Worker worker = new Worker(log, SegmentTaskExecutor.onStore(store, policy), name);
     CountDownLatch done = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       worker.stop();
