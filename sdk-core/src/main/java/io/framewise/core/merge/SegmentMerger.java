@@ -193,6 +193,21 @@ public final class SegmentMerger {
   }
 
   /**
+   * Records that the next segment met damaged data without a result to show it (its decoding failed on
+   * the input, or the index itself met damage: then segment 0): the stream must be decoded whole from
+   * the segment's first frame ({@link #tailFrom()}).
+   *
+   * @param segment its number (must be {@link #next()})
+   */
+  public void damaged(int segment) {
+    JobPlan p = requirePlan();
+    if (tailFrom >= 0 || segment != next || segment > p.segmentCount() || segment == p.segmentCount() && segment > 0) {
+      throw new IllegalStateException("segment " + segment + " damaged, segment " + next + " expected");
+    }
+    tailFrom = p.segmentCount() == 0 ? 0 : p.index().segments().get(segment).firstFrameId();
+  }
+
+  /**
    * Records that the next segment failed for good: its frames are failed frames, with an FW-108 error.
    *
    * @param segment its number (must be {@link #next()})

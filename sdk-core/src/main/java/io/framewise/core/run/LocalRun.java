@@ -8,6 +8,7 @@ import io.framewise.ModelInfo;
 import io.framewise.RefusedInputException;
 import io.framewise.VideoDetectorException;
 import io.framewise.VideoInfo;
+import io.framewise.core.merge.SegmentMerger;
 import io.framewise.core.pipeline.Cancellation;
 import io.framewise.core.pipeline.ErrorLog;
 import io.framewise.core.pipeline.FrameProcessor;
@@ -32,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * The local runs behind {@link io.framewise.core.DefaultDetectionEngine}: without chunking, the stream
  * decoded frame by frame on the calling thread with the model on {@code parallelism} inference threads
  * ({@link #sequential}); with a chunk size, a checkpoint directory or keyframes-only, a
- * {@link SegmentedRun}. Also the helpers both share (opening the model, the summary, the log line).
+ * {@link SegmentedRun}. Both end the job through a {@link SegmentMerger}. Also the helpers they
+ * share (opening the model, the summary, the log line).
  */
 public final class LocalRun {
 
@@ -90,19 +92,17 @@ public final class LocalRun {
       // Decoding threads depend on the stream alone: damaged input decodes differently with another count.
       decoder.decodingThreads(Budget.wholeDecodingThreads(info));
       scaleFramesForModel(decoder, probe, info);
-      writer.begin(info, modelInfo);
+      SegmentMerger merger = SegmentMerger.unchunked(video, info, writer);
+      merger.begin(modelInfo);
 
-      ErrorLog errors = new ErrorLog();
       ProgressTracker tracker = new ProgressTracker(config.progress(), expectedFrames(info), System.nanoTime());
       FrameProcessor processor = new FrameProcessor(probe, config, budget.batch(), writer::frame, pool);
-      FrameProcessor.Drained drained = processor.drain(decoder, errors, 0, tracker::frameDone);
+      FrameProcessor.Drained drained = processor.drain(decoder, merger.errors(), 0, tracker::frameDone);
       long decoded = drained.decoded();
       long failedFrames = drained.failed();
       tracker.finished(decoded + failedFrames);
-      DetectionSummary summary = summarize(video, info, decoded, failedFrames, processor.processed(), processor.detections(), errors);
-      writer.end(summary);
-      logSummary(video, summary, started);
-      return summary;
+      merger.streamed(decoded, failedFrames, processor.processed(), processor.detections());
+      return merger.finish(started); // the summary, the document's end and the log line, as every run ends
     } catch (IOException e) {
       if (Cancellation.byInterrupt(e)) {
         throw Cancellation.cancelled(video, e); // e.g. queueing frames, or an interruptible output channel

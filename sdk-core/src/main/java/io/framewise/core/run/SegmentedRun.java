@@ -2,25 +2,25 @@ package io.framewise.core.run;
 
 import io.framewise.DetectionSummary;
 import io.framewise.DetectorIOException;
-import io.framewise.JobError;
 import io.framewise.ModelException;
-import io.framewise.ModelInfo;
+import io.framewise.core.merge.SegmentMerger;
 import io.framewise.core.pipeline.Cancellation;
-import io.framewise.core.pipeline.ErrorLog;
-import io.framewise.core.pipeline.FrameProcessor;
-import io.framewise.core.pipeline.InferencePool;
 import io.framewise.core.pipeline.ProgressTracker;
 import io.framewise.core.pipeline.WorkerThreads;
-import io.framewise.core.plan.Budget;
 import io.framewise.core.plan.IndexCache;
 import io.framewise.core.store.Checkpoint;
-import io.framewise.core.store.SpillFile;
+import io.framewise.core.store.DirectoryResultStore;
+import io.framewise.core.store.ResultStore;
+import io.framewise.core.store.SegmentResult;
+import io.framewise.core.task.InputCheck;
+import io.framewise.core.task.JobPlan;
+import io.framewise.core.task.JobPlanner;
+import io.framewise.core.task.SegmentRunner;
+import io.framewise.core.task.SegmentTask;
 import io.framewise.spi.JobConfig;
-import io.framewise.spi.JobFingerprint;
 import io.framewise.spi.ModelAdapter;
 import io.framewise.spi.PipelineOptions;
 import io.framewise.spi.ResultWriter;
-import io.framewise.spi.VideoDecoder;
 import io.framewise.spi.VideoIndex;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,6 +30,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -45,10 +46,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One chunked job: index the video, run segments on a pool of workers (each decodes its segment,
- * runs the model and spills the results to a file), and write the segments' results in order as they
- * become available. At most {@link Budget#window()} segments are in flight, so neither memory nor
- * disk grows with the video's length; a segment that fails is retried alone, then reported.
+ * One chunked job on this machine: plan it ({@link JobPlanner}), run its segment tasks on a pool of
+ * workers with a {@link SegmentRunner} (each decodes its segment, runs the model and commits the
+ * result to a store: the checkpoint directory, or a spill directory of its own), and feed the results
+ * in order to a {@link SegmentMerger}, which writes them as they become available. At most
+ * {@link JobPlan#window()} segments are in flight, so neither memory nor disk grows with the video's
+ * length; a segment that fails is retried alone, then reported. A remote worker runs the same tasks
+ * with the same runner.
  */
 public final class SegmentedRun {
 
@@ -62,14 +66,12 @@ public final class SegmentedRun {
   private volatile boolean cancelled;
   /** One adapter per worker, borrowed for a segment and given back (not one opened per segment). */
   private final BlockingQueue<ModelAdapter> adapters = new LinkedBlockingQueue<>();
-  private int workers = 1;
 
-  private VideoIndex index;
-  private Budget budget;
   private @Nullable Checkpoint checkpoint;
-  private JobFingerprint fingerprint;
   private Path spillDir;
   private boolean ownSpillDir;
+  private SegmentRunner runner;
+  private SegmentRunner.Job job;
 
   SegmentedRun(JobConfig config, ResultWriter writer) {
     this.config = config;
@@ -86,110 +88,105 @@ public final class SegmentedRun {
       if (options.checkpointDir() != null) {
         Checkpoint.checkDirectory(options.checkpointDir(), video); // before any decoding
       }
-      index = IndexCache.get(config.decoder(), video, options);
-      Cancellation.check(video);
-      ModelInfo modelInfo;
-      int maxBatch;
-      Budget.ModelCost cost;
-      int planned = Budget.segmentWorkers(options, index.segments().size());
-      // Opened for the workers the job plans, so the probe's session is the one they will share.
-      try (ModelAdapter probe = LocalRun.openModel(config, planned)) {
-        modelInfo = probe.info();
-        maxBatch = probe.maxBatchSize();
-        cost = Budget.ModelCost.of(probe, config);
-      }
-      budget = Budget.plan(video, index.info(), modelInfo, cost, options, maxBatch, true, planned, index.segments().size());
-      fingerprint = JobFingerprint.of(config);
+      JobPlan plan = JobPlanner.plan(config);
+      VideoIndex index = plan.index();
+      ResultStore store;
       if (options.checkpointDir() != null) {
-        checkpoint = Checkpoint.open(options.checkpointDir(), video, fingerprint);
+        checkpoint = Checkpoint.open(options.checkpointDir(), video, plan.fingerprint());
         spillDir = options.checkpointDir();
+        store = checkpoint.store();
       } else {
         spillDir = Files.createTempDirectory("framewise-segments-");
         ownSpillDir = true;
+        store = DirectoryResultStore.forJob(spillDir, plan.fingerprint().hex());
       }
       List<VideoIndex.Segment> segments = index.segments();
-      LOG.debug("{}: {} frames in {} segment(s); {} worker(s), batch {}, budget {} MiB ({} MiB per worker)", video.getFileName(),
-          index.totalFrames(), segments.size(), budget.parallelism(), budget.batch(), budget.budgetBytes() >> 20,
-          budget.perWorkerBytes() >> 20);
-      writer.begin(index.info(), modelInfo);
+      SegmentMerger merger = SegmentMerger.of(plan, writer, store, checkpoint == null);
+      merger.begin(plan.modelInfo());
 
-      workers = Math.min(budget.parallelism(), segments.size());
+      int workers = Math.min(plan.parallelism(), segments.size());
       adapters.addAll(LocalRun.openAdapters(config, workers));
-      pool = Executors.newFixedThreadPool(workers, workerThreads);
+      SegmentRunner.Models lent = new SegmentRunner.Models() {
+        @Override
+        public ModelAdapter borrow(JobConfig c) {
+          return Objects.requireNonNull(adapters.poll(), "one adapter per worker"); // a worker always finds one
+        }
+
+        @Override
+        public void giveBack(ModelAdapter adapter) {
+          adapters.add(adapter);
+        }
+      };
+      runner = new SegmentRunner(new SegmentRunner.Environment(config.decoder(), config.modelAdapter(), InputCheck.only(video),
+          options.maxHeap(), Math.max(1, workers), lent), store);
+      job = new SegmentRunner.Job(config, index);
+      pool = Executors.newFixedThreadPool(Math.max(1, workers), workerThreads);
       ProgressTracker tracker = new ProgressTracker(config.progress(), index.totalFrames(), System.nanoTime());
       ArrayDeque<Future<Outcome>> inFlight = new ArrayDeque<>();
       int submitted = 0;
-      ErrorLog errors = new ErrorLog();
-      long decoded = 0;
-      long processed = 0;
-      long failed = 0;
-      long detections = 0;
-      int segmentsLost = 0;
       // Where the stream is damaged, segments may not decode as the whole stream does: from the first
       // segment that met damage (or from the start, when the index pass met it) the stream is decoded
       // whole, as an unchunked run decodes it, so the output does not depend on the chunking.
-      long wholeFrom = index.damaged() && !options.keyframesOnly() ? 0 : -1;
+      boolean indexDamaged = index.damaged() && !options.keyframesOnly();
       for (VideoIndex.Segment segment : segments) {
         Cancellation.check(video);
-        if (wholeFrom >= 0) {
+        if (indexDamaged) {
           break;
         }
-        while (submitted < segments.size() && inFlight.size() < budget.window()) {
-          VideoIndex.Segment next = segments.get(submitted++);
+        while (submitted < segments.size() && inFlight.size() < plan.window()) {
+          SegmentTask next = plan.task(submitted++);
           inFlight.add(pool.submit(() -> runSegment(next)));
         }
         Outcome outcome = await(inFlight.poll(), tracker);
         tracker.frameDone(framesCovered.get()); // also when segments finish faster than the report interval
-        if (!options.keyframesOnly() && (outcome.failure() != null ? decodeFailure(outcome.failure()) : damaged(outcome))) {
-          wholeFrom = segment.firstFrameId();
+        Throwable failure = outcome.failure();
+        boolean merged = false;
+        if (failure != null && !options.keyframesOnly() && decodeFailure(failure)) {
+          merger.damaged(segment.index());
+        } else if (failure == null) {
+          merged = merger.merge(Objects.requireNonNull(outcome.result()));
+        }
+        if (merger.tailFrom() >= 0) {
           LOG.warn("{}: segment {} (frames {}..{}) met damaged data; decoding the stream whole from frame {}", video.getFileName(),
-              segment.index(), segment.firstFrameId(), segment.lastFrameId(), wholeFrom);
+              segment.index(), segment.firstFrameId(), segment.lastFrameId(), merger.tailFrom());
           break;
         }
-        if (outcome.failure() instanceof ModelException m && refusedOutput(m)) {
+        if (failure instanceof ModelException m && refusedOutput(m)) {
           throw m; // the model's output itself is refused: the unchunked run fails on the same frame, so does this one
         }
-        if (outcome.failure() != null) {
-          long lost = options.keyframesOnly() ? segment.gopFrames().length : segment.frameCount();
-          decoded += lost;
-          failed += lost;
-          segmentsLost++;
-          errors.add("FW-108", "frames " + segment.firstFrameId() + ".." + segment.lastFrameId() + " (segment " + segment.index()
-              + ") failed after " + MAX_ATTEMPTS + " attempts: " + oneLine(outcome.failure()), segment.firstFrameId(), null);
-          continue;
-        }
-        SpillFile.Trailer t = SpillFile.replay(outcome.file(), Checkpoint.header(fingerprint, segment), writer::frame);
-        decoded += t.decoded();
-        processed += t.processed();
-        failed += t.failed();
-        detections += t.detections();
-        for (JobError e : t.errors()) {
-          errors.add(e.code(), e.message(), e.frameId(), e.ptsMs());
-        }
-        if (checkpoint == null) {
-          Files.deleteIfExists(outcome.file());
+        if (failure != null) {
+          merger.lost(segment.index(), MAX_ATTEMPTS + " attempts: " + oneLine(failure));
+        } else if (!merged) {
+          throw new IllegalStateException("segment " + segment.index() + " was not merged");
         }
       }
-      if (wholeFrom >= 0) {
+      if (indexDamaged) {
+        merger.damaged(0);
+      }
+      if (merger.tailFrom() >= 0) {
         cancelled = true; // segments still running are not needed: their frames come from the whole decode
         pool.shutdownNow();
         awaitWorkers(pool, workerThreads);
-        long[] rest = decodeWhole(wholeFrom, errors, tracker);
-        decoded += rest[0];
-        failed += rest[1];
-        processed += rest[2];
-        detections += rest[3];
+        // On this thread, after the workers stopped: every adapter is back.
+        SegmentTask tail = plan.tail(merger.tailFrom());
+        store.delete(tail.key()); // a tail left by an earlier run of a checkpoint is not reused
+        long fromId = tail.firstFrameId();
+        SegmentResult r = runner.run(tail, job, new SegmentRunner.Listener() {
+          @Override
+          public void frame(long seen) {
+            tracker.frameDone(fromId + seen);
+          }
+        });
+        merger.mergeTail(r);
+        if (checkpoint != null) {
+          store.delete(tail.key()); // not a segment of the checkpoint's journal
+        }
       }
-      tracker.finished(options.keyframesOnly() ? framesCovered.get() : decoded);
-      // every segment lost to failures (FW-108, in errors): incomplete, not "no frame could be decoded"
-      DetectionSummary summary = options.keyframesOnly() || (segmentsLost > 0 && decoded == failed)
-          ? new DetectionSummary(decoded, processed, failed, detections, failed == 0 && errors.isEmpty(), errors.snapshot())
-          : LocalRun.summarize(video, index.info(), decoded - failed, failed, processed, detections, errors);
-      writer.end(summary);
+      tracker.finished(options.keyframesOnly() ? framesCovered.get() : merger.frames());
+      DetectionSummary summary = merger.finish(started);
       if (checkpoint != null) {
         checkpoint.finish();
       }
-      LocalRun.logSummary(video, summary, started);
       return summary;
     } catch (IOException e) {
       if (Cancellation.byInterrupt(e)) {
@@ -238,11 +235,6 @@ public final class SegmentedRun {
     }
   }
 
-  /** Whether a segment's results record damage (a failed frame or a count the index did not promise). */
-  private static boolean damaged(Outcome outcome) {
-    return !Boolean.TRUE.equals(outcome.clean());
-  }
-
   /**
    * Whether the model's output was refused as no detector's (FW-206 not a number, FW-207 a score above 1,
    * FW-208 a class beyond the labels): deterministic, so never retried, and the job fails as an
@@ -259,79 +251,6 @@ public final class SegmentedRun {
   private static boolean decodeFailure(Throwable failure) {
     return failure instanceof io.framewise.MediaException
         || (failure instanceof IOException && !(failure instanceof DetectorIOException) && !(failure instanceof java.io.InterruptedIOException));
-  }
-
-  /**
-   * Decodes the stream whole on this thread, as the unchunked run does (the same decoder, decoding
-   * threads and frame ids), running the model on frames from {@code fromId} on: those before it were
-   * written from undamaged segments. Returns decoded, failed, processed and detection counts of the
-   * frames from {@code fromId} on.
-   */
-  private long[] decodeWhole(long fromId, ErrorLog errors, ProgressTracker tracker) throws IOException {
-    ModelAdapter model = adapters.poll(); // the workers have stopped: every adapter is back
-    InferencePool inference = null;
-    try (VideoDecoder whole = config.decoder().open(config.video())) {
-      // The unchunked run's plan (inference threads, batch) and its decoding threads: a damaged stream
-      // decodes differently with another number of decoding threads.
-      // The same plan as LocalRun.sequential (the model's measured cost, not an estimate):
-      // ONNX Runtime's scores can differ in the last digits with another batch size.
-      Budget stream = Budget.plan(config.video(), index.info(), model.info(), Budget.ModelCost.of(model, config), options,
-          model.maxBatchSize(), false, Budget.streamWorkers(options), Integer.MAX_VALUE);
-      if (stream.parallelism() > 1) {
-        List<ModelAdapter> threads = LocalRun.openAdapters(config, stream.parallelism());
-        try {
-          inference = new InferencePool(threads, config.params(), Budget.inFlightBatches(index.info(), stream.batch(), threads.size()));
-        } catch (RuntimeException | Error e) {
-          LocalRun.closeAll(threads, e);
-          throw e;
-        }
-      }
-      whole.decodingThreads(Budget.wholeDecodingThreads(index.info()));
-      LocalRun.scaleFramesForModel(whole, model, index.info());
-      FrameProcessor processor = new FrameProcessor(model, config, stream.batch(), writer::frame, inference);
-      FrameProcessor.Drained drained = processor.drain(new From(whole, fromId), errors, fromId, seen -> tracker.frameDone(fromId + seen));
-      return new long[] {drained.decoded() + drained.failed(), drained.failed(), processor.processed(), processor.detections()};
-    } finally {
-      if (inference != null) {
-        inference.close(); // closes its adapters
-      }
-      adapters.add(model);
-    }
-  }
-
-  /**
-   * A decoder that passes over the frames before {@code fromId} without returning them. Failures are
-   * passed on wherever they are: the segments before {@code fromId} were clean, so a failure there
-   * would be one the unchunked run reports too.
-   */
-  private static final class From implements VideoDecoder {
-    private final VideoDecoder d;
-    private final long fromId;
-
-    From(VideoDecoder d, long fromId) {
-      this.d = d;
-      this.fromId = fromId;
-    }
-
-    @Override
-    public io.framewise.VideoInfo info() {
-      return d.info();
-    }
-
-    @Override
-    public io.framewise.spi.@Nullable VideoFrame next() throws IOException {
-      while (true) {
-        io.framewise.spi.VideoFrame f = d.next(); // failures are reported wherever they are
-        if (f == null || f.index() < 0 || f.index() >= fromId) {
-          return f;
-        }
-      }
-    }
-
-    @Override
-    public void close() {
-      d.close();
-    }
   }
 
   /** Waits for workers to stop after a job ends, so none writes into the spill or checkpoint directory later. */
@@ -375,82 +294,47 @@ public final class SegmentedRun {
     }
   }
 
-  /** Decodes one segment, runs the model and commits its spill file; retries alone on failure. */
-  private Outcome runSegment(VideoIndex.Segment segment) {
-    Path file = checkpoint != null ? checkpoint.segmentFile(segment.index()) : spillDir.resolve("segment-" + segment.index() + ".fws");
-    SpillFile.Trailer done = doneBefore(segment);
+  /** Runs one segment's task (the runner commits its result to the store); retries alone on failure. */
+  private Outcome runSegment(SegmentTask task) {
+    VideoIndex.Segment segment = Objects.requireNonNull(task.range());
+    SegmentResult done = doneBefore(segment);
     if (done != null) {
       framesCovered.addAndGet(segment.frameCount());
       LOG.debug("segment {} already done (checkpoint)", segment.index());
-      return new Outcome(file, null, done.failed() == 0 && done.errors().isEmpty());
+      return new Outcome(done, null);
     }
     Throwable last = null;
     for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       if (cancelled || Thread.currentThread().isInterrupted()) {
-        return new Outcome(file, new java.util.concurrent.CancellationException("the job ended"), null);
+        return new Outcome(null, new java.util.concurrent.CancellationException("the job ended"));
       }
+      long[] covered = {0}; // frames this attempt added to the progress count
       try {
-        boolean clean = decodeSegment(segment, file);
-        return new Outcome(file, null, clean);
+        return new Outcome(runner.run(task, job, new SegmentRunner.Listener() {
+          @Override
+          public void frame(long seen) {
+            covered[0]++;
+            framesCovered.incrementAndGet();
+          }
+        }), null);
       } catch (IOException | RuntimeException e) {
+        framesCovered.addAndGet(-covered[0]);
         if (cancelled || Thread.currentThread().isInterrupted()) {
-          return new Outcome(file, e, null); // the job ended: not a segment failure, no retry
+          return new Outcome(null, e); // the job ended: not a segment failure, no retry
         }
         if (e instanceof ModelException m && refusedOutput(m)) {
-          return new Outcome(file, e, null); // not a passing fault: the same frame gives the same output every time
+          return new Outcome(null, e); // not a passing fault: the same frame gives the same output every time
         }
         last = e;
         LOG.warn("segment {} (frames {}..{}) failed on attempt {} of {}: {}", segment.index(), segment.firstFrameId(),
             segment.lastFrameId(), attempt, MAX_ATTEMPTS, oneLine(e));
       }
     }
-    return new Outcome(file, last, null);
+    return new Outcome(null, last);
   }
 
-  /**
-   * Decodes, detects and commits one segment; on failure, takes its frames back out of the progress
-   * count. Returns whether it decoded exactly the frames the index promised, with no failure.
-   */
-  private boolean decodeSegment(VideoIndex.Segment segment, Path file) throws IOException {
-    long t0 = System.nanoTime();
-    long[] covered = {0}; // frames this attempt added to the progress count
-    ModelAdapter model = adapters.poll(); // one per worker: a worker always finds one
-    try (SpillFile.Writer spill = new SpillFile.Writer(file, Checkpoint.header(fingerprint, segment));
-        VideoDecoder decoder = config.decoder().openSegment(config.video(), index, segment, options.keyframesOnly())) {
-      LocalRun.scaleFramesForModel(decoder, model, index.info());
-      // Cores that the workers' inference leaves free are shared by their decoders (at least one thread each).
-      decoder.decodingThreads(Budget.decodingThreads(workers * Math.max(0, model.cpuThreads()), workers));
-      ErrorLog errors = new ErrorLog();
-      FrameProcessor processor = new FrameProcessor(model, config, budget.batch(), spill::frame);
-      FrameProcessor.Drained drained = processor.drain(decoder, errors, segment.firstFrameId(), seen -> {
-        covered[0]++;
-        framesCovered.incrementAndGet();
-      });
-      long decoded = drained.decoded();
-      long failed = drained.failed();
-      long expected = options.keyframesOnly() ? segment.gopFrames().length : segment.frameCount();
-      if (decoded + failed != expected) {
-        errors.add("FW-107", "segment " + segment.index() + " (frames " + segment.firstFrameId() + ".." + segment.lastFrameId()
-            + ") decoded " + decoded + " frame(s) and lost " + failed + ", but the index promised " + expected, segment.firstFrameId(), null);
-        if (decoded + failed < expected) {
-          failed = expected - decoded;
-        }
-      }
-      spill.commit(new SpillFile.Trailer(decoded + failed, processor.processed(), failed, processor.detections(), errors.snapshot()));
-      LOG.debug("segment {}: frames {}..{}, {} decoded, {} processed, {} detections in {} ms", segment.index(),
-          segment.firstFrameId(), segment.lastFrameId(), decoded, processor.processed(), processor.detections(),
-          (System.nanoTime() - t0) / 1_000_000);
-      return failed == 0 && errors.isEmpty();
-    } catch (IOException | RuntimeException e) {
-      framesCovered.addAndGet(-covered[0]);
-      throw e;
-    } finally {
-      adapters.add(model);
-    }
-  }
-
-  /** The trailer of the checkpoint's sound file of the segment, or null (a damaged one is discarded: the segment is recomputed). */
-  private SpillFile.@Nullable Trailer doneBefore(VideoIndex.Segment segment) {
+  /** The checkpoint's sound result of the segment, or null (a damaged one is discarded: the segment is recomputed). */
+  private @Nullable SegmentResult doneBefore(VideoIndex.Segment segment) {
     try {
       return checkpoint != null ? checkpoint.done(segment) : null;
     } catch (IOException e) {
@@ -480,9 +364,6 @@ public final class SegmentedRun {
     }
   }
 
-  /**
-   * A finished segment: its committed file, or why it failed for good; {@code clean} says whether it
-   * met no damage (null when not known: replayed from a checkpoint, or not run).
-   */
-  private record Outcome(Path file, @Nullable Throwable failure, @Nullable Boolean clean) {}
+  /** A finished segment: its stored result, or why it failed for good. */
+  private record Outcome(@Nullable SegmentResult result, @Nullable Throwable failure) {}
 }

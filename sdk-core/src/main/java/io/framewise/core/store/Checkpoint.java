@@ -42,11 +42,18 @@ public final class Checkpoint {
   private final Path dir;
   private final Path video;
   private final JobFingerprint fingerprint;
+  private final DirectoryResultStore store;
 
   private Checkpoint(Path dir, Path video, JobFingerprint fingerprint) {
     this.dir = dir;
     this.video = video;
     this.fingerprint = fingerprint;
+    this.store = DirectoryResultStore.forJob(dir, fingerprint.hex());
+  }
+
+  /** The checkpoint's segment files as a result store of this job (the same names: {@code segment-NNNNNN.fws}). */
+  public DirectoryResultStore store() {
+    return store;
   }
 
   /**
@@ -156,7 +163,16 @@ public final class Checkpoint {
   }
 
   public Path segmentFile(int segment) {
-    return dir.resolve(String.format("segment-%06d.fws", segment));
+    return store.file(key(fingerprint, segment(segment)));
+  }
+
+  private static VideoIndex.Segment segment(int index) {
+    return new VideoIndex.Segment(index, 0, 0, 0, 0, 0, 0, new int[0]); // names depend on the number alone
+  }
+
+  /** The key a segment's result has in the store. */
+  public static ResultKey key(JobFingerprint fingerprint, VideoIndex.Segment segment) {
+    return new ResultKey(fingerprint.hex(), segment.index(), segment.firstFrameId(), segment.frameCount());
   }
 
   /** The header a segment's file must carry. */
@@ -169,19 +185,20 @@ public final class Checkpoint {
   }
 
   /**
-   * The trailer of a segment completed by an earlier run (a committed file of this job and segment whose
+   * What the result of a segment completed by an earlier run (a committed file of this job and segment whose
    * checksum matches), read once here so that the run need not read the file again to learn whether it
    * met damage; null when there is none. A file that is not sound is deleted, with a WARN line, so the
    * segment is recomputed.
    */
-  public SpillFile.@Nullable Trailer done(VideoIndex.Segment segment) throws IOException {
-    Path f = segmentFile(segment.index());
+  public @Nullable SegmentResult done(VideoIndex.Segment segment) throws IOException {
+    ResultKey key = key(fingerprint, segment);
+    Path f = store.file(key);
     if (!Files.exists(f, LinkOption.NOFOLLOW_LINKS)) {
       return null;
     }
     String damage;
     try {
-      return SpillFile.replay(f, header(segment), frame -> {});
+      return store.check(key);
     } catch (SpillFile.DamagedException e) {
       damage = e.getMessage();
     } catch (IOException | RuntimeException e) {
