@@ -318,9 +318,18 @@ public record SegmentTask(
       JsonToken v = p.nextToken();
       switch (name) {
         case "frameCount" -> f.frameCount = longValue(p, v, "range.frameCount");
-        case "startPts" -> f.startPts = longValue(p, v, "range.startPts");
-        case "endPts" -> f.endPts = longValue(p, v, "range.endPts");
-        case "startDts" -> f.startDts = longValue(p, v, "range.startDts");
+        case "startPts" -> {
+          f.startPts = longValue(p, v, "range.startPts");
+          f.rangeTimes |= 1;
+        }
+        case "endPts" -> {
+          f.endPts = longValue(p, v, "range.endPts");
+          f.rangeTimes |= 2;
+        }
+        case "startDts" -> {
+          f.startDts = longValue(p, v, "range.startDts");
+          f.rangeTimes |= 4;
+        }
         case "bytes" -> f.rangeBytes = longValue(p, v, "range.bytes");
         case "gopFrames" -> {
           expect(v, JsonToken.START_ARRAY, "range.gopFrames");
@@ -377,6 +386,8 @@ public record SegmentTask(
     long startPts = Long.MIN_VALUE;
     long endPts = Long.MIN_VALUE;
     long startDts = Long.MIN_VALUE;
+    /** startPts, endPts and startDts seen: Long.MIN_VALUE is a value (the first segment's start), not "missing". */
+    int rangeTimes;
     long rangeBytes = -1;
     int @Nullable [] gopFrames;
 
@@ -438,8 +449,7 @@ public record SegmentTask(
       }
       VideoIndex.Segment r = null;
       if (k == Kind.SEGMENT) {
-        if (!hasRange || gopFrames == null || frameCount < 0 || rangeBytes < 0 || startPts == Long.MIN_VALUE || endPts == Long.MIN_VALUE
-            || startDts == Long.MIN_VALUE) {
+        if (!hasRange || gopFrames == null || frameCount < 0 || rangeBytes < 0 || rangeTimes != 7) {
           throw malformed("a segment task without a complete range");
         }
         long sum = 0;
