@@ -57,8 +57,7 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Not yet wired into the CLI: a later step adds {@code framewise-cli broker --data DIR [--port N]}
- * on top of this class. Its methods are synchronized.
+ * <p>The CLI runs one with {@code framewise broker --data DIR [--port N]}. Its methods are synchronized.
  *
  * <p>Kafka's own fatal-error handling applies: a broker that meets an unrecoverable error (a full
  * disk, a corrupt log) may end the JVM through Kafka's {@code Exit}, as the standalone broker does.
