@@ -91,7 +91,15 @@ public final class Coordinator {
       long lastProgress = System.currentTimeMillis();
       while (next < end) {
         if (job.stored(next)) {
-          boolean goOn = job.merge(next);
+          boolean goOn;
+          try {
+            goOn = job.merge(next);
+          } catch (PlannedJob.UnsoundResult e) {
+            LOG.warn("job {}: {}; its task is published again", shortId(id), e.getMessage());
+            await(publish(tasks, job, next), id);
+            published++;
+            continue;
+          }
           lastFailure.remove(next);
           givenUp.remove(next);
           if (!goOn && next < n) {

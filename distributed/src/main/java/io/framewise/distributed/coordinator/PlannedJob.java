@@ -40,9 +40,24 @@ public interface PlannedJob extends AutoCloseable {
    * @return true when the job goes on with the next segment; false when the segment met damaged data
    *     and the rest of the stream must be decoded whole: the tail task (index {@link #segments()})
    *     then replaces all later segments
+   * @throws UnsoundResult if the stored result is not sound (damaged on the shared store): it was removed,
+   *     and the segment's task must run again
    * @throws IOException if the result cannot be read or written
    */
   boolean merge(int segment) throws IOException;
+
+  /** A stored result that is not sound; it was removed from the store so that its task runs again. */
+  final class UnsoundResult extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * @param message what is wrong, naming the segment
+     * @param cause the store's finding
+     */
+    public UnsoundResult(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
 
   /**
    * Records that a segment's frames are lost: FW-108 in the summary's errors, its frames failed.

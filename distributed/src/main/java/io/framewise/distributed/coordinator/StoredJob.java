@@ -5,6 +5,7 @@ import io.framewise.core.merge.SegmentMerger;
 import io.framewise.core.store.ResultKey;
 import io.framewise.core.store.ResultStore;
 import io.framewise.core.store.SegmentResult;
+import io.framewise.core.store.SpillFile;
 import io.framewise.core.task.JobPlan;
 import io.framewise.core.task.JobPlanner;
 import io.framewise.core.task.SegmentTask;
@@ -63,7 +64,13 @@ final class StoredJob implements PlannedJob {
   @Override
   public boolean merge(int segment) throws IOException {
     ResultKey key = taskOf(segment).key();
-    SegmentResult r = store.check(key);
+    SegmentResult r;
+    try {
+      r = store.check(key);
+    } catch (SpillFile.DamagedException e) {
+      store.delete(key);
+      throw new UnsoundResult("the stored result of segment " + segment + " is damaged (" + e.getMessage() + "); removed", e);
+    }
     if (r == null) {
       throw new IOException("the result of segment " + segment + " is gone from " + store);
     }

@@ -66,7 +66,11 @@ public final class Worker implements AutoCloseable {
     this.name = Objects.requireNonNull(name, "name");
   }
 
-  /** Asks {@link #run()} to return after the task in progress (it is released, not lost). */
+  /**
+   * Asks {@link #run()} to return soon: the task in progress is interrupted and, with every task this
+   * worker holds, released to the group (closing the consumer releases them), so another worker takes
+   * it at once. A result already stored stays; the next delivery finds it.
+   */
   public void stop() {
     stopped = true;
     KafkaShareConsumer<String, byte[]> c = consumer;
@@ -99,6 +103,7 @@ public final class Worker implements AutoCloseable {
         throw e;
       }
     } finally {
+      stopped = true;
       consumer = null;
       pool.shutdownNow();
     }
@@ -128,7 +133,13 @@ public final class Worker implements AutoCloseable {
     }
 
     void run() {
-      while (!stopped || !held.isEmpty()) {
+      while (true) {
+        if (stopped) {
+          if (running != null) {
+            Objects.requireNonNull(running.future).cancel(true); // interrupts the segment; its record is released
+          }
+          return; // closing the consumer releases every record it holds: they go to other workers at once
+        }
         if (running != null) {
           awaitRunning();
         }

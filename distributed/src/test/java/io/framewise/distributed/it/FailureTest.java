@@ -124,6 +124,30 @@ class FailureTest {
   }
 
   @Test
+  void damagedStoredResult_isComputedAgain_sameBytes(TestInfo info) throws Exception {
+    try (Cluster c = cluster(info)) {
+      Cluster.Proc w = c.worker("w");
+      Path out = tmp.resolve("out.json");
+      assertThat(SubmitMain.submit(bootstrap, c.name, c.store, video, model, CHUNK_MS, out).summary().complete()).as(c.logs()).isTrue();
+      Path stored;
+      try (java.util.stream.Stream<Path> files = Files.walk(c.store)) {
+        stored = files.filter(p -> p.getFileName().toString().matches("segment-0*2\\.fws")).findFirst().orElseThrow();
+      }
+      byte[] bytes = Files.readAllBytes(stored);
+      bytes[bytes.length / 2] ^= 0x55; // a flipped bit on the shared store
+      Files.delete(stored); // the store's file may be a hard link shared with nothing else; write a new one
+      Files.write(stored, bytes);
+      Files.delete(out);
+      Coordinator.Outcome again = SubmitMain.submit(bootstrap, c.name, c.store, video, model, CHUNK_MS, out);
+      assertThat(again.summary().complete()).as(c.logs()).isTrue();
+      assertThat(Files.readAllBytes(out)).isEqualTo(reference);
+      assertThat(again.reused()).isEqualTo(SEGMENTS);
+      assertThat(again.published()).as("the damaged segment's task, once").isEqualTo(1);
+      assertThat(w.count("segment 2: computed")).as("segment 2 computed again").isEqualTo(2);
+    }
+  }
+
+  @Test
   void brokerRestartedMidJob_jobCompletes_sameBytes(TestInfo info) throws Exception {
     try (Cluster c = cluster(info)) {
       Cluster.Proc w = c.worker("w", "framewise.test.pauseMidSegment=3:4000");
