@@ -13,14 +13,16 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Which inputs a worker may open, from its own configuration (never from a task): remote schemes
- * ({@code http}, {@code https}) and local files, either anywhere ({@code file}) or under root folders
- * ({@code file:/data}). The default is {@code file}: local files only. A task naming anything else is
- * refused with FW-823 before anything is opened.
+ * Which inputs a worker may open, from its own configuration (never from a task). By default local
+ * files only, anywhere this process can read. {@code --inputs} widens or narrows that: {@code http} and
+ * {@code https} add remote URIs of that scheme; {@code file:/DIR} (one or more) narrows local files to
+ * those under DIR; {@code file} names the default explicitly. A task naming anything else is refused
+ * with FW-823 before anything is opened.
  *
- * <p>Local paths are checked after resolving links ({@link Path#toRealPath}), so a link under a root
- * that points outside it is refused. Models are local files: when roots are given they must be under
- * one of them too.
+ * <p>Local paths under a root are checked after resolving links ({@link Path#toRealPath}), so a link
+ * under a root that points outside it is refused. Models are local files: when roots are given they
+ * must be under one of them too. (Segments of remote input are not decoded yet: core's runner refuses
+ * them, FW-823, whatever this policy says.)
  */
 public final class InputPolicy implements InputCheck {
 
@@ -43,7 +45,7 @@ public final class InputPolicy implements InputCheck {
 
   /**
    * Parses {@code --inputs}: a comma-separated list of {@code http}, {@code https}, {@code file} and
-   * {@code file:/DIR}; it replaces the default.
+   * {@code file:/DIR}.
    *
    * @param spec the list
    * @return the policy
@@ -83,7 +85,8 @@ public final class InputPolicy implements InputCheck {
     if (schemes.isEmpty() && !anyFile && roots.isEmpty()) {
       throw new IllegalArgumentException("no input kind given: use http, https, file or file:/DIR");
     }
-    return new InputPolicy(Set.copyOf(schemes), anyFile, List.copyOf(roots), spec.strip());
+    // local files stay allowed (anywhere) unless roots narrow them
+    return new InputPolicy(Set.copyOf(schemes), roots.isEmpty(), List.copyOf(roots), spec.strip());
   }
 
   /** The remote schemes allowed ({@code http}, {@code https}), possibly none. */

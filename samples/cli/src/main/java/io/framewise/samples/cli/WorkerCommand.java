@@ -45,8 +45,8 @@ final class WorkerCommand extends JobCommand {
   Path store;
 
   @Option(names = "--inputs", paramLabel = "LIST",
-      description = "What this worker may open, comma-separated: http, https (remote URIs), file (local files anywhere), "
-          + "file:/DIR (local files under DIR). Default: file.")
+      description = "What this worker may open besides local files, comma-separated: http, https (remote URIs); "
+          + "file:/DIR narrows local files to those under DIR (links resolved; the model too). Default: local files anywhere.")
   @Nullable String inputs;
 
   @Override
