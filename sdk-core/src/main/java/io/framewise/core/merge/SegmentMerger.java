@@ -69,7 +69,8 @@ public final class SegmentMerger {
   }
 
   /**
-   * A merger for a chunked job whose results are in {@code store}.
+   * A merger for a chunked job whose results are in {@code store}. When the index pass met damage
+   * (and the job is not keyframes-only), {@link #tailFrom()} is 0 from the start: run only the tail task.
    *
    * @param plan the job
    * @param writer the document
@@ -78,8 +79,12 @@ public final class SegmentMerger {
    * @return the merger
    */
   public static SegmentMerger of(JobPlan plan, ResultWriter writer, ResultStore store, boolean deleteMerged) {
-    return new SegmentMerger(plan.video(), plan.index().info(), writer, plan, Objects.requireNonNull(store, "store"),
+    SegmentMerger m = new SegmentMerger(plan.video(), plan.index().info(), writer, plan, Objects.requireNonNull(store, "store"),
         plan.config().options().keyframesOnly(), deleteMerged);
+    if (plan.index().damaged() && !m.keyframesOnly) {
+      m.tailFrom = 0; // the index pass met damage: no segment can be trusted, the whole stream is decoded
+    }
+    return m;
   }
 
   /**

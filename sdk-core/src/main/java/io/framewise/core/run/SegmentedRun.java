@@ -127,10 +127,10 @@ public final class SegmentedRun {
       // Where the stream is damaged, segments may not decode as the whole stream does: from the first
       // segment that met damage (or from the start, when the index pass met it) the stream is decoded
       // whole, as an unchunked run decodes it, so the output does not depend on the chunking.
-      boolean indexDamaged = index.damaged() && !options.keyframesOnly();
+      // (The merger starts with tailFrom() 0 when the index pass met damage.)
       for (VideoIndex.Segment segment : segments) {
         Cancellation.check(video);
-        if (indexDamaged) {
+        if (merger.tailFrom() >= 0) {
           break;
         }
         while (submitted < segments.size() && inFlight.size() < plan.window()) {
@@ -159,9 +159,6 @@ public final class SegmentedRun {
         } else if (!merged) {
           throw new IllegalStateException("segment " + segment.index() + " was not merged");
         }
-      }
-      if (indexDamaged) {
-        merger.damaged(0);
       }
       if (merger.tailFrom() >= 0) {
         cancelled = true; // segments still running are not needed: their frames come from the whole decode

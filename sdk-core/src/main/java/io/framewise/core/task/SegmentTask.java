@@ -320,15 +320,15 @@ public record SegmentTask(
         case "frameCount" -> f.frameCount = longValue(p, v, "range.frameCount");
         case "startPts" -> {
           f.startPts = longValue(p, v, "range.startPts");
-          f.rangeTimes |= 1;
+          f.times |= 1;
         }
         case "endPts" -> {
           f.endPts = longValue(p, v, "range.endPts");
-          f.rangeTimes |= 2;
+          f.times |= 2;
         }
         case "startDts" -> {
           f.startDts = longValue(p, v, "range.startDts");
-          f.rangeTimes |= 4;
+          f.times |= 4;
         }
         case "bytes" -> f.rangeBytes = longValue(p, v, "range.bytes");
         case "gopFrames" -> {
@@ -383,11 +383,10 @@ public record SegmentTask(
     long firstFrameId = -1;
     boolean hasRange;
     long frameCount = -1;
-    long startPts = Long.MIN_VALUE;
-    long endPts = Long.MIN_VALUE;
-    long startDts = Long.MIN_VALUE;
-    /** startPts, endPts and startDts seen: Long.MIN_VALUE is a value (the first segment's start), not "missing". */
-    int rangeTimes;
+    long startPts;
+    long endPts;
+    long startDts;
+    int times; // which of startPts, endPts, startDts were given (bits 1, 2, 4)
     long rangeBytes = -1;
     int @Nullable [] gopFrames;
 
@@ -449,7 +448,7 @@ public record SegmentTask(
       }
       VideoIndex.Segment r = null;
       if (k == Kind.SEGMENT) {
-        if (!hasRange || gopFrames == null || frameCount < 0 || rangeBytes < 0 || rangeTimes != 7) {
+        if (!hasRange || gopFrames == null || frameCount < 0 || rangeBytes < 0 || times != 7) {
           throw malformed("a segment task without a complete range");
         }
         long sum = 0;
