@@ -40,6 +40,10 @@ public final class Benchmarks {
             measurement N times, interleaved, and reports the median and the range.
             Every measurement reports the CPU the rest of the machine used meanwhile; --wait-quiet
             waits (up to SECONDS) for other processes to go idle before each one.
+        distributed --video FILE --model FILE [--chunk-size 30s] [--tasks 200] [--dir /tmp/fw-distributed-bench]
+            the distributed mode on a development broker in this JVM: Kafka's cost per task (no-op tasks through
+            one worker), detect against submit with 1 and 2 worker processes (same input and chunk size), and
+            the result store's write/read and the merge per segment against a segment's time.
       """;
 
   public static void main(String[] argv) {
@@ -64,6 +68,8 @@ public final class Benchmarks {
         case "throughput" -> ThroughputBenchmark.run(args);
         case "budget-table" -> BudgetTable.run(args);
         case "index" -> IndexBenchmark.run(args);
+        case "distributed" -> DistributedBenchmark.run(args);
+        case "distributed-worker" -> DistributedBenchmark.worker(args);
         default -> {
           System.err.println("unknown command '" + command + "'\n" + USAGE);
           yield 2;

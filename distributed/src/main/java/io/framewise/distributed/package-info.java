@@ -2,10 +2,12 @@
  * Framewise's distributed mode (issue 9): many instances process one job's segments, with Apache
  * Kafka as the task log, and one coordinator writes the one JSON document.
  *
- * <p>This module is at its first step: {@link io.framewise.distributed.broker.DevBroker}, a
- * single-node development broker. The coordinator and worker APIs and the CLI commands
- * ({@code broker}, {@code worker}, {@code submit}) come later; nothing here is wired into the CLI yet.
- * See {@code docs/design/0004-distributed.md} (draft).
+ * <p>Packages by concern: {@code .broker} (a single-node development broker), {@code .tasklog}
+ * (topics, the workers' share group, clients, completion events), {@code .coordinator} (plans a job,
+ * publishes its tasks and merges stored results in order: {@code DistributedEngine}) and {@code .worker}
+ * (runs tasks of any job: {@code Worker}, {@code SegmentTaskExecutor}, {@code InputPolicy}). The CLI's
+ * {@code broker}, {@code worker} and {@code submit} commands wrap them. See
+ * {@code docs/design/0004-distributed.md} and {@code docs/distributed.md}.
  */
 @NullMarked
 package io.framewise.distributed;

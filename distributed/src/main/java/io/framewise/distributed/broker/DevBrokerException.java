@@ -8,20 +8,20 @@ import org.jspecify.annotations.Nullable;
  */
 public final class DevBrokerException extends RuntimeException {
 
-    private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 1L;
 
-    /**
-     * @param message what failed, naming the data directory or address
-     */
-    public DevBrokerException(String message) {
-        super(message);
-    }
+  /**
+   * @param message what failed, naming the data directory or address
+   */
+  public DevBrokerException(String message) {
+    super(message);
+  }
 
-    /**
-     * @param message what failed, naming the data directory or address
-     * @param cause the underlying failure
-     */
-    public DevBrokerException(String message, @Nullable Throwable cause) {
-        super(message, cause);
-    }
+  /**
+   * @param message what failed, naming the data directory or address
+   * @param cause the underlying failure
+   */
+  public DevBrokerException(String message, @Nullable Throwable cause) {
+    super(message, cause);
+  }
 }

@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = FramewiseCli.Version.class,
     description = "Runs ONNX object detectors over videos and writes one JSON document per video.",
-    subcommands = {DetectCommand.class, RenderCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {DetectCommand.class, RenderCommand.class, DemoCommand.class, SubmitCommand.class, WorkerCommand.class,
+        BrokerCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:success",
@@ -98,7 +99,7 @@ public final class FramewiseCli implements Callable<Integer> {
   /** Without a subcommand: show the usage on stderr, as a usage error. */
   @Override
   public Integer call() {
-    spec.commandLine().getErr().println("framewise: missing command (detect, render, demo or help)");
+    spec.commandLine().getErr().println("framewise: missing command (detect, render, demo, submit, worker, broker or help)");
     spec.commandLine().usage(spec.commandLine().getErr());
     return USAGE;
   }

@@ -26,6 +26,10 @@ final class Logging {
       // The CLI prints its own summary line; the engine's INFO line would say the same thing again.
       setDefault("log.io.framewise.core.run.LocalRun", "warn");
     }
+    // Kafka's clients and broker (worker, submit, broker) log much at INFO: their warnings only.
+    setDefault("log.org.apache.kafka", "warn");
+    setDefault("log.kafka", "warn");
+    setDefault("log.state.change.logger", "warn");
     setDefault("showThreadName", "false");
     setDefault("showShortLogName", "true");
     setDefault("levelInBrackets", "false");

@@ -29,7 +29,7 @@ class CliSynopsisDocTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"detect", "render", "demo"})
+  @ValueSource(strings = {"detect", "render", "demo", "submit", "worker", "broker"})
   void documentedSynopsis_namesEveryOption(String command) throws Exception {
     CommandLine cli = new CommandLine(new FramewiseCli()).getSubcommands().get(command);
     Set<String> inHelp = new TreeSet<>();
