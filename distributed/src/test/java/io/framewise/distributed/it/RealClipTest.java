@@ -40,12 +40,14 @@ class RealClipTest {
     try (DevBroker broker = new DevBroker(tmp.resolve("kafka"))) {
       String bootstrap = broker.start();
       try (Cluster c = new Cluster(bootstrap, "killed", Files.createDirectories(tmp.resolve("killed")))) {
+        // a alone until it is in the middle of segment 1 (which worker of two gets a segment is the share
+        // group's choice), then b joins: b runs what is left, segment 1 again among it.
         Cluster.Proc a = c.worker("a", "framewise.test.pauseMidSegment=1:600000");
-        c.worker("b");
         Path out = tmp.resolve("killed.json");
         CompletableFuture<Coordinator.Outcome> job =
             CompletableFuture.supplyAsync(() -> SubmitMain.submit(bootstrap, c.name, c.store, video, model, CHUNK_MS, out));
-        a.await("segment 1 half decoded", Duration.ofMinutes(5));
+        a.await("segment 1 half decoded", Duration.ofMinutes(8));
+        c.worker("b");
         a.kill();
         Coordinator.Outcome o = job.get(10, TimeUnit.MINUTES);
         assertThat(o.summary().complete()).as(c.logs()).isTrue();
