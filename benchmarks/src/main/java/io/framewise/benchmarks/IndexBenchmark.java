@@ -5,6 +5,7 @@ import io.framewise.core.FfmpegDecoderProvider;
 import io.framewise.spi.PipelineOptions;
 import io.framewise.spi.RemoteVideo;
 import io.framewise.spi.VideoIndex;
+import io.framewise.testkit.RangeServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,9 +52,9 @@ final class IndexBenchmark {
             throw new IllegalStateException("the HTTP index differs from the local one");
           }
           Fmt.out("RESULT where=http frames=%d segments=%d index_s=%.2f served_bytes=%d of %d (%.3f%%) requests=%d",
-              remote.totalFrames(), remote.segments().size(), remoteS, server.served.get(), size, 100.0 * server.served.get() / size,
-              server.requests.size());
-          for (String request : server.requests) {
+              remote.totalFrames(), remote.segments().size(), remoteS, server.served(), size, 100.0 * server.served() / size,
+              server.requests().size());
+          for (String request : server.requests()) {
             Fmt.out("#   %s", request);
           }
         }

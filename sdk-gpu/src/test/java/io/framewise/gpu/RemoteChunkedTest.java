@@ -12,6 +12,7 @@ import io.framewise.spi.RemoteVideo;
 import io.framewise.spi.VideoDecoder;
 import io.framewise.spi.VideoFrame;
 import io.framewise.spi.VideoIndex;
+import io.framewise.testkit.RangeServer;
 import io.framewise.testkit.SyntheticDetector;
 import io.framewise.testkit.SyntheticFamily;
 import io.framewise.testkit.SyntheticVideo;
@@ -93,9 +94,9 @@ class RemoteChunkedTest {
       RemoteVideo remote = new RemoteVideo(server.uri("X-Sig=secret"), Set.of("http"));
 
       VideoIndex index = ffmpeg.index(remote, chunks(Duration.ofSeconds(1)));
-      long indexBytes = server.served.get();
+      long indexBytes = server.served();
       System.out.printf("index over HTTP: %d of %d bytes (%.2f%%), %d request(s)%n", indexBytes, size, 100.0 * indexBytes / size,
-          server.requests.size());
+          server.requests().size());
       assertThat(index.totalFrames()).isEqualTo(400);
       assertThat(index.segments()).hasSize(local.segments().size()).hasSizeGreaterThanOrEqualTo(8);
       for (int i = 0; i < index.segments().size(); i++) {
@@ -108,7 +109,7 @@ class RemoteChunkedTest {
       // socket buffers held at each abandoned request (a few MB on loopback, whatever the file's size: 2.8% of a 407 MiB
       // file in benchmarks/README.md). Never the whole file in one request.
       assertThat(indexBytes).as("bytes served to index").isLessThan(size / 4);
-      assertThat(server.requests).allMatch(r -> r.startsWith("GET /v/clip.mp4 ")).allMatch(r -> servedBy(r) < size / 4);
+      assertThat(server.requests()).allMatch(r -> r.startsWith("GET /v/clip.mp4 ")).allMatch(r -> servedBy(r) < size / 4);
 
       // one segment in the middle: about its own bytes (plus what socket buffers held when FFmpeg moved on)
       VideoIndex.Segment seg = index.segments().get(index.segments().size() / 2);
@@ -125,11 +126,11 @@ class RemoteChunkedTest {
             frames++;
           }
         }
-        long segBytes = server.served.get();
+        long segBytes = server.served();
         System.out.printf("segment %d (%d bytes of packets) over HTTP, container %s: %d bytes served (%.2f%% of the file), %d request(s)%n",
-            seg.index(), seg.bytes(), kept ? "kept from the index" : "opened anew", segBytes, 100.0 * segBytes / size, server.requests.size());
+            seg.index(), seg.bytes(), kept ? "kept from the index" : "opened anew", segBytes, 100.0 * segBytes / size, server.requests().size());
         assertThat(frames).isEqualTo(seg.frameCount());
-        System.out.println("  requests: " + server.requests);
+        System.out.println("  requests: " + server.requests());
         // its own bytes plus what the socket buffers held when the decoder stopped (about 10 MB on loopback)
         assertThat(segBytes).as("bytes served for one segment (container %s)", kept ? "kept" : "new").isLessThan(size / 2)
             .isLessThan(seg.bytes() + (24L << 20));
@@ -153,16 +154,16 @@ class RemoteChunkedTest {
         DetectionSummary s = detector.newJob(server.uri("sig=abc")).model(model).chunkSize(Duration.ofSeconds(1)).parallelism(parallelism)
             .writeJson(remote);
         System.out.printf("chunked job over HTTP, parallelism %d: %d bytes served for a %d-byte file (%.2fx), %d request(s)%n",
-            parallelism, server.served.get(), server.size(), (double) server.served.get() / server.size(), server.requests.size());
+            parallelism, server.served(), server.size(), (double) server.served() / server.size(), server.requests().size());
         assertThat(s.complete()).isTrue();
         assertThat(remote.toByteArray()).as("parallelism %d", parallelism).isEqualTo(reference);
         // about the file once: each segment's bytes, plus per segment what the socket buffers held when its decoder stopped
         // reading (the connection stays open until the container seeks again; a few MB on loopback)
         // (measured: 2.2-2.4x this 62 MB file in 7.5 MB segments; reading the file per segment would be 9x)
         int segments = 9;
-        assertThat(server.served.get()).as("bytes served for the whole job").isLessThan(server.size() + segments * (16L << 20))
+        assertThat(server.served()).as("bytes served for the whole job").isLessThan(server.size() + segments * (16L << 20))
             .isLessThan(server.size() * segments / 3);
-        assertThat(server.requests).allMatch(r -> r.startsWith("GET /v/clip.mp4 "));
+        assertThat(server.requests()).allMatch(r -> r.startsWith("GET /v/clip.mp4 "));
       }
       // keyframes-only reads key frames only... of the segments it needs: also identical to the local run
       ByteArrayOutputStream localKf = new ByteArrayOutputStream();

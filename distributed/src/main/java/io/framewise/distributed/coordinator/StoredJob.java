@@ -26,10 +26,6 @@ final class StoredJob implements PlannedJob {
   private final long started = System.nanoTime();
 
   StoredJob(JobConfig config, ResultWriter writer, ResultStore store) throws IOException {
-    if (config.remote() != null) {
-      throw new IllegalArgumentException("remote input (" + config.remote().display() + ") cannot be submitted yet: workers decode "
-          + "segments of local files only");
-    }
     this.plan = JobPlanner.plan(config);
     this.store = store;
     this.writer = writer;

@@ -2,6 +2,7 @@ package io.framewise.distributed.worker;
 
 import io.framewise.RefusedInputException;
 import io.framewise.core.task.InputCheck;
+import io.framewise.spi.RemoteVideo;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -21,8 +22,9 @@ import java.util.Set;
  *
  * <p>Local paths under a root are checked after resolving links ({@link Path#toRealPath}), so a link
  * under a root that points outside it is refused. Models are local files: when roots are given they
- * must be under one of them too. (Segments of remote input are not decoded yet: core's runner refuses
- * them, FW-823, whatever this policy says.)
+ * must be under one of them too. A remote input allowed here is read with HTTP range requests, with
+ * the task's scheme only. Refusals name a remote input without its user information or query
+ * ({@link RemoteVideo#redact}): a pre-signed URL carries its credentials there.
  */
 public final class InputPolicy implements InputCheck {
 
@@ -105,17 +107,19 @@ public final class InputPolicy implements InputCheck {
     int colon = input.indexOf("://");
     if (colon > 0) {
       String scheme;
+      URI uri;
       try {
-        scheme = String.valueOf(URI.create(input).getScheme()).toLowerCase(Locale.ROOT);
+        uri = URI.create(input);
+        scheme = String.valueOf(uri.getScheme()).toLowerCase(Locale.ROOT);
       } catch (IllegalArgumentException e) {
-        throw refused(input, "not a valid URI");
+        throw refused(input.substring(0, colon) + "://…", "not a valid URI");
       }
       if (scheme.equals("file")) {
         checkLocal(Path.of(URI.create(input)), "input");
         return;
       }
       if (!schemes.contains(scheme)) {
-        throw refused(input, "scheme '" + scheme + "' is not allowed by this worker's --inputs " + spec);
+        throw refused(RemoteVideo.redact(uri), "scheme '" + scheme + "' is not allowed by this worker's --inputs " + spec);
       }
       return;
     }

@@ -83,6 +83,12 @@ final class Cluster implements AutoCloseable {
     return start(workerName, args, WorkerMain.class.getName(), bootstrap, name, store.toString(), workerName);
   }
 
+  /** Starts a worker process whose input policy is {@code inputs} (as the CLI's {@code --inputs}). */
+  Proc workerWithInputs(String workerName, String inputs) throws IOException {
+    return start(workerName, List.of("-Dframewise.worker=" + workerName), WorkerMain.class.getName(), bootstrap, name, store.toString(),
+        workerName, inputs);
+  }
+
   /** Starts a coordinator process. */
   Proc submitProcess(Path video, Path model, long chunkMs, Path out) throws IOException {
     return start("submit", List.of(), SubmitMain.class.getName(), bootstrap, name, store.toString(), video.toString(), model.toString(),

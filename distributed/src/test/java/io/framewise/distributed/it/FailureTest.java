@@ -230,10 +230,15 @@ class FailureTest {
 
   /** Waits until the test's tasks topic holds a record. */
   static void awaitTasksPublished(Cluster c) throws Exception {
+    awaitTasksPublished(c, JOB_TIMEOUT);
+  }
+
+  /** Waits until the test's tasks topic holds a record, at most {@code timeout}. */
+  static void awaitTasksPublished(Cluster c, Duration timeout) throws Exception {
     org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition("t." + c.name + ".tasks", 0);
     try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
-        java.util.Map.of("bootstrap.servers", bootstrap))) {
-      long end = System.nanoTime() + JOB_TIMEOUT.toNanos();
+        java.util.Map.of("bootstrap.servers", c.bootstrap))) {
+      long end = System.nanoTime() + timeout.toNanos();
       while (true) {
         try {
           long offset = admin.listOffsets(java.util.Map.of(tp, org.apache.kafka.clients.admin.OffsetSpec.latest())).all()

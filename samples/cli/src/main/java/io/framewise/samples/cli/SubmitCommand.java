@@ -10,8 +10,13 @@ import io.framewise.distributed.coordinator.DistributedEngine;
 
 import io.framewise.distributed.tasklog.TaskLog;
 import io.framewise.distributed.tasklog.TaskLogSettings;
+import io.framewise.spi.RemoteVideo;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,6 +34,11 @@ import picocli.CommandLine.Parameters;
             + "results from --store in frame order as they arrive and writes the JSON to --out, atomically: the same bytes "
             + "as detect with the same options. Results already in --store (an earlier submit of the same job that was "
             + "stopped) are reused. Needs running workers (framewise worker) on the same --bootstrap and --store.",
+        "",
+        "VIDEO is a local file that every worker reaches at the same path (a shared mount), or an http:// or https:// URI "
+            + "(a pre-signed object-store URL, say) that this process and the workers read with HTTP range requests; "
+            + "workers read remote input only when started with --inputs http or https. Messages never show the URI's "
+            + "query or user information.",
         ""},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -41,8 +51,9 @@ import picocli.CommandLine.Parameters;
         "143:stopped by SIGTERM, likewise"})
 final class SubmitCommand extends JobCommand {
 
-  @Parameters(index = "0", paramLabel = "VIDEO", description = "The video file; every worker must reach it at the same path.")
-  Path video;
+  @Parameters(index = "0", paramLabel = "VIDEO",
+      description = "The video file (every worker must reach it at the same path), or an http:// or https:// URI.")
+  String video;
 
   @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL.onnx",
       description = "The ONNX detector; every worker must have the same file at the same path.")
@@ -97,18 +108,53 @@ final class SubmitCommand extends JobCommand {
     if (stride != null && stride < 1) {
       throw usage("Invalid value for option '--stride': must be at least 1, was " + stride);
     }
+    URI remote = remoteUri(video);
+    Path local = null;
+    if (remote == null) {
+      try {
+        local = Path.of(video).toAbsolutePath();
+      } catch (java.nio.file.InvalidPathException e) {
+        throw usage("Invalid value for parameter 'VIDEO': " + e.getMessage());
+      }
+    }
     DistributedEngine engine = DistributedEngine.onStore(new TaskLog(TaskLogSettings.of(bootstrap)), store);
-    try (VideoDetector detector = VideoDetector.builder().engine(engine).build()) {
-      return run(detector);
+    VideoDetector.Builder builder = VideoDetector.builder().engine(engine);
+    if (remote != null) {
+      builder.remoteInput(remote.getScheme().toLowerCase(Locale.ROOT));
+    }
+    try (VideoDetector detector = builder.build()) {
+      return run(detector, remote, local);
     }
   }
 
-  private int run(VideoDetector detector) {
+  /**
+   * VIDEO as a remote URI when it starts with {@code http://} or {@code https://} (any case), else null:
+   * a local path. An invalid URI is a usage error that does not show the URI (it may hold credentials).
+   */
+  private @Nullable URI remoteUri(String arg) {
+    String lower = arg.toLowerCase(Locale.ROOT);
+    if (!lower.startsWith("http://") && !lower.startsWith("https://")) {
+      return null;
+    }
+    try {
+      URI uri = new URI(arg);
+      if (uri.getHost() == null) {
+        throw usage("Invalid value for parameter 'VIDEO': " + RemoteVideo.redact(uri) + " has no host");
+      }
+      return uri;
+    } catch (URISyntaxException e) {
+      throw usage("Invalid value for parameter 'VIDEO': not a valid " + arg.substring(0, arg.indexOf(':')) + " URI ("
+          + e.getReason() + " at index " + e.getIndex() + ")");
+    }
+  }
+
+  private int run(VideoDetector detector, @Nullable URI remote, @Nullable Path local) {
     ModelSpec.Builder spec = ModelSpec.builder(model.toAbsolutePath()).format(format).resize(resize);
     if (labels != null) {
       spec.labelsFile(labels.toAbsolutePath());
     }
-    DetectionJob job = detector.newJob(video.toAbsolutePath()).model(spec.build()).confidence(confidence).iou(iou);
+    DetectionJob job = remote != null ? detector.newJob(remote) : detector.newJob(java.util.Objects.requireNonNull(local));
+    job.model(spec.build()).confidence(confidence).iou(iou);
     if (chunkSize != null) {
       chunkSize.applyTo(job);
     } else {
@@ -122,10 +168,13 @@ final class SubmitCommand extends JobCommand {
     }
     long started = System.nanoTime();
     DetectionSummary summary;
-    try (SignalStop stop = SignalStop.register(job, video + "; " + outFile + " was not written", err, this::endProgressLine)) {
+    String shown = remote != null ? RemoteVideo.redact(remote) : video;
+    try (SignalStop stop = SignalStop.register(job, shown + "; " + outFile + " was not written", err, this::endProgressLine)) {
       summary = job.writeJson(outFile);
     }
-    printSummary(String.valueOf(video.getFileName()), summary, System.nanoTime() - started, outFile.toString());
+    String name = remote != null ? new RemoteVideo(remote, Set.of(remote.getScheme().toLowerCase(Locale.ROOT))).fileName()
+        : String.valueOf(java.util.Objects.requireNonNull(local).getFileName());
+    printSummary(name, summary, System.nanoTime() - started, outFile.toString());
     return summary.complete() ? FramewiseCli.OK : FramewiseCli.MEDIA;
   }
 }

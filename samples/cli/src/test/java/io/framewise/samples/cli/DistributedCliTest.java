@@ -2,6 +2,7 @@ package io.framewise.samples.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.framewise.testkit.RangeServer;
 import io.framewise.testkit.SyntheticDetector;
 import io.framewise.testkit.SyntheticFamily;
 import io.framewise.testkit.SyntheticVideo;
@@ -38,12 +39,25 @@ class DistributedCliTest {
       String line = awaitLine(broker, tmp.resolve("broker.err"), Pattern.compile("Kafka broker on (127\\.0\\.0\\.1:\\d+)"));
       String bootstrap = line;
       Path store = tmp.resolve("store");
-      Process worker = cli(children, "worker", "worker", "--bootstrap", bootstrap, "--store", store.toString());
+      // local files (the default) and, with --inputs http, remote URIs
+      Process worker = cli(children, "worker", "worker", "--bootstrap", bootstrap, "--store", store.toString(), "--inputs", "http");
       CliRun submit = CliRun.of("submit", video.toString(), "--model", model.toString(), "--bootstrap", bootstrap, "--store", store.toString(),
           "--chunk-size", "2s", "--out", tmp.resolve("submit.json").toString());
       assertThat(submit.exitCode()).as(submit.err() + Files.readString(tmp.resolve("worker.err"))).isZero();
       assertThat(Files.readAllBytes(tmp.resolve("submit.json"))).isEqualTo(Files.readAllBytes(tmp.resolve("detect.json")));
       assertThat(submit.err()).contains("3 task(s) published").contains("video.mp4: 60 frames");
+
+      // the same video as an http URI (a pre-signed URL's signature in the query): read with range requests by this
+      // process (the index) and the worker, the same bytes; the signature is never shown
+      try (RangeServer server = new RangeServer(video, "/media/video.mp4")) {
+        CliRun remote = CliRun.of("submit", server.uri("X-Sig=s3cr3t").toString(), "--model", model.toString(), "--bootstrap", bootstrap,
+            "--store", store.toString(), "--chunk-size", "2s", "--out", tmp.resolve("remote.json").toString());
+        assertThat(remote.exitCode()).as(remote.err() + Files.readString(tmp.resolve("worker.err"))).isZero();
+        assertThat(Files.readAllBytes(tmp.resolve("remote.json"))).isEqualTo(Files.readAllBytes(tmp.resolve("detect.json")));
+        assertThat(remote.err()).contains("3 task(s) published").contains("video.mp4: 60 frames").doesNotContain("s3cr3t");
+        assertThat(Files.readString(tmp.resolve("worker.err"))).doesNotContain("s3cr3t");
+        assertThat(server.served()).isPositive();
+      }
 
       worker.destroy(); // SIGTERM
       assertThat(worker.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -71,6 +85,11 @@ class DistributedCliTest {
     CliRun relativeRoot = CliRun.of("worker", "--bootstrap", "127.0.0.1:1", "--store", tmp.toString(), "--inputs", "file:data");
     assertThat(relativeRoot.exitCode()).isEqualTo(FramewiseCli.USAGE);
     assertThat(relativeRoot.err()).contains("must be absolute");
+
+    CliRun badUri = CliRun.of("submit", "https://host/v.mp4?sig=s3cr3t x", "--model", "m.onnx", "--bootstrap", "127.0.0.1:1", "--store",
+        tmp.toString(), "--out", tmp.resolve("o.json").toString());
+    assertThat(badUri.exitCode()).isEqualTo(FramewiseCli.USAGE);
+    assertThat(badUri.err()).contains("not a valid https URI").doesNotContain("s3cr3t");
 
     CliRun noStore = CliRun.of("submit", "v.mp4", "--model", "m.onnx", "--bootstrap", "127.0.0.1:1", "--out", "o.json");
     assertThat(noStore.exitCode()).isEqualTo(FramewiseCli.USAGE);

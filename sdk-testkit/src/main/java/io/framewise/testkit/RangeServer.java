@@ -1,4 +1,4 @@
-package io.framewise.benchmarks;
+package io.framewise.testkit;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -13,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A real HTTP server on 127.0.0.1 that serves one file with byte ranges ({@code Range: bytes=a-} and
@@ -20,19 +21,36 @@ import java.util.concurrent.atomic.AtomicLong;
  * its clients: what a remote reader made it serve. A client that stops reading and closes the
  * connection ends the response; what the socket buffers held by then counts as served. After
  * {@link #reset()}, only responses begun since count.
+ *
+ * <p>For tests and benchmarks of remote input (HTTP range requests): show that a reader reads about
+ * the bytes it needs, never the whole file per segment. Thread-safe; close it to stop serving.
+ *
+ * <pre>{@code
+ * try (RangeServer server = new RangeServer(video, "/v/clip.mp4")) {
+ *   detector.newJob(server.uri("sig=secret")).model(model).writeJson(out);
+ *   long bytes = server.served();
+ * }
+ * }</pre>
  */
-final class RangeServer implements AutoCloseable {
+public final class RangeServer implements AutoCloseable {
 
   private final HttpServer server;
   private final Path file;
   private final long size;
   private final String path;
-  final AtomicLong served = new AtomicLong();
+  private final AtomicLong served = new AtomicLong();
   /** Bumped by {@link #reset}: a response begun before it no longer counts (a connection a kept container left open). */
   private final java.util.concurrent.atomic.AtomicInteger epoch = new java.util.concurrent.atomic.AtomicInteger();
-  final List<String> requests = new CopyOnWriteArrayList<>();
+  private final List<String> requests = new CopyOnWriteArrayList<>();
 
-  RangeServer(Path file, String path) throws IOException {
+  /**
+   * Starts serving a file on an ephemeral port of 127.0.0.1.
+   *
+   * @param file the file to serve
+   * @param path the URI path it is served at ({@code /v/clip.mp4}); any other path answers 404
+   * @throws IOException if the file cannot be read or the port bound
+   */
+  public RangeServer(Path file, String path) throws IOException {
     this.file = file;
     this.path = path;
     try (FileChannel ch = FileChannel.open(file)) {
@@ -106,20 +124,44 @@ final class RangeServer implements AutoCloseable {
     server.start();
   }
 
-  URI uri(String query) {
+  /**
+   * The file's address.
+   *
+   * @param query a query to append (a pre-signed URL's signature, say), or null
+   * @return {@code http://127.0.0.1:PORT/PATH[?query]}
+   */
+  public URI uri(@Nullable String query) {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path + (query == null ? "" : "?" + query));
   }
 
-  long size() {
+  /** The served file's size in bytes. */
+  public long size() {
     return size;
   }
 
-  void reset() {
+  /** The bytes written to clients by responses begun since the last {@link #reset()}. */
+  public long served() {
+    return served.get();
+  }
+
+  /**
+   * The requests answered since the last {@link #reset()}, each as
+   * {@code METHOD PATH RANGE served N} (or {@code 404}), in the order they ended.
+   *
+   * @return a live, thread-safe view
+   */
+  public List<String> requests() {
+    return requests;
+  }
+
+  /** Starts counting anew: responses begun before no longer count. */
+  public void reset() {
     epoch.incrementAndGet();
     served.set(0);
     requests.clear();
   }
 
+  /** Stops serving. */
   @Override
   public void close() {
     server.stop(0);
