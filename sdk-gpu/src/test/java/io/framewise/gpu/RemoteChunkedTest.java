@@ -1,8 +1,6 @@
 package io.framewise.gpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24;
-import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
 
 import io.framewise.DetectionSummary;
 import io.framewise.VideoDetector;
@@ -17,14 +15,10 @@ import io.framewise.testkit.SyntheticDetector;
 import io.framewise.testkit.SyntheticFamily;
 import io.framewise.testkit.SyntheticVideo;
 import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Random;
 import java.util.Set;
-import org.bytedeco.javacv.FFmpegFrameRecorder;
-import org.bytedeco.javacv.Frame;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,32 +46,7 @@ class RemoteChunkedTest {
     model = SyntheticDetector.builder(SyntheticFamily.YOLOV8).build().write(dir.resolve("v8.onnx"));
     scene = SyntheticVideo.builder().frames(400).frameRate(25).gopSize(25).bFrames(2).build();
     video = dir.resolve("clip.mp4");
-    Random random = new Random(7);
-    try (FFmpegFrameRecorder rec = new FFmpegFrameRecorder(video.toFile(), scene.width(), scene.height(), 0);
-        Frame frame = new Frame(scene.width(), scene.height(), Frame.DEPTH_UBYTE, 3)) {
-      rec.setFormat("mp4");
-      rec.setVideoCodecName("mpeg4");
-      rec.setPixelFormat(AV_PIX_FMT_YUV420P);
-      rec.setFrameRate(25);
-      rec.setGopSize(25);
-      rec.setMaxBFrames(2);
-      rec.setVideoQuality(1);
-      rec.setVideoBitrate(0);
-      rec.start();
-      ByteBuffer buf = (ByteBuffer) frame.image[0];
-      byte[] grain = new byte[buf.capacity()];
-      for (int f = 0; f < scene.frames(); f++) {
-        scene.render(f, buf, frame.imageStride);
-        random.nextBytes(grain);
-        for (int i = 0; i < grain.length; i++) {
-          int p = buf.get(i) & 0xff;
-          buf.put(i, (byte) (p == 0 ? (grain[i] & 0x3f) : p));
-        }
-        rec.setFrameNumber((int) scene.ticks(f));
-        rec.record(frame, AV_PIX_FMT_BGR24);
-      }
-      rec.stop();
-    }
+    scene.writeGrainy(video, 7); // the scene on random grain: about 150 KiB a frame, a file of tens of MB
   }
 
   private static PipelineOptions chunks(Duration d) {

@@ -254,6 +254,24 @@ public final class SyntheticVideo {
    * @throws UncheckedIOException if the encoder is missing or FFmpeg fails
    */
   public Path write(Path file) {
+    return write(file, null);
+  }
+
+  /**
+   * Writes the video as {@link #write(Path)} does, with the black background replaced by random grain
+   * (values 0..63, from {@code seed}; the objects stay as drawn): a file of tens of MB for a few hundred
+   * frames, for tests that measure how much of a file is read (range requests, segments).
+   *
+   * @param file the output file, overwritten
+   * @param seed the grain's seed: the same seed gives the same bytes
+   * @return {@code file}
+   * @throws UncheckedIOException if the encoder is missing or FFmpeg fails
+   */
+  public Path writeGrainy(Path file, long seed) {
+    return write(file, new java.util.Random(seed));
+  }
+
+  private Path write(Path file, java.util.@Nullable Random grain) {
     Objects.requireNonNull(file, "file");
     if (avcodec_find_encoder_by_name(codec) == null) {
       // FFmpegFrameRecorder would silently fall back to the container's default codec.
@@ -282,8 +300,17 @@ public final class SyntheticVideo {
       }
       rec.start();
       ByteBuffer buf = (ByteBuffer) frame.image[0];
+      byte[] noise = grain == null ? null : new byte[buf.capacity()];
       for (int f = 0; f < frames; f++) {
         render(f, buf, frame.imageStride);
+        if (noise != null) {
+          grain.nextBytes(noise);
+          for (int i = 0; i < noise.length; i++) {
+            if (buf.get(i) == 0) {
+              buf.put(i, (byte) (noise[i] & 0x3f));
+            }
+          }
+        }
         rec.setFrameNumber((int) ticks(f));
         rec.record(frame, AV_PIX_FMT_BGR24);
       }

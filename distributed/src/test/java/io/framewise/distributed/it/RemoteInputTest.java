@@ -1,8 +1,6 @@
 package io.framewise.distributed.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24;
-import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
 
 import io.framewise.DetectionSummary;
 import io.framewise.JobError;
@@ -16,15 +14,11 @@ import io.framewise.testkit.SyntheticDetector;
 import io.framewise.testkit.SyntheticFamily;
 import io.framewise.testkit.SyntheticVideo;
 import java.net.URI;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.bytedeco.javacv.FFmpegFrameRecorder;
-import org.bytedeco.javacv.Frame;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -74,7 +68,7 @@ class RemoteInputTest {
   @Test
   void remoteJob_workerAllowedHttp_sameBytesAsDetect_readsAboutTheFileOnce(@TempDir Path tmp) throws Exception {
     SyntheticVideo scene = SyntheticVideo.builder().frames(250).frameRate(25).gopSize(25).bFrames(2).build();
-    Path video = grainy(scene, tmp.resolve("clip.mp4")); // about 39 MB
+    Path video = scene.writeGrainy(tmp.resolve("clip.mp4"), 7); // about 39 MB
     byte[] reference = Cluster.detect(video, model, CHUNK_MS);
     try (RangeServer server = new RangeServer(video, "/v/clip.mp4"); Cluster c = new Cluster(bootstrap, "remote", tmp)) {
       long size = server.size();
@@ -134,34 +128,4 @@ class RemoteInputTest {
     }
   }
 
-  /** The scene on random grain (about 150 KiB a frame, mpeg4 at full quality): a file of tens of MB. */
-  static Path grainy(SyntheticVideo scene, Path file) throws Exception {
-    Random random = new Random(7);
-    try (FFmpegFrameRecorder rec = new FFmpegFrameRecorder(file.toFile(), scene.width(), scene.height(), 0);
-        Frame frame = new Frame(scene.width(), scene.height(), Frame.DEPTH_UBYTE, 3)) {
-      rec.setFormat("mp4");
-      rec.setVideoCodecName("mpeg4");
-      rec.setPixelFormat(AV_PIX_FMT_YUV420P);
-      rec.setFrameRate(25);
-      rec.setGopSize(25);
-      rec.setMaxBFrames(2);
-      rec.setVideoQuality(1);
-      rec.setVideoBitrate(0);
-      rec.start();
-      ByteBuffer buf = (ByteBuffer) frame.image[0];
-      byte[] grain = new byte[buf.capacity()];
-      for (int f = 0; f < scene.frames(); f++) {
-        scene.render(f, buf, frame.imageStride);
-        random.nextBytes(grain);
-        for (int i = 0; i < grain.length; i++) {
-          int p = buf.get(i) & 0xff;
-          buf.put(i, (byte) (p == 0 ? (grain[i] & 0x3f) : p));
-        }
-        rec.setFrameNumber((int) scene.ticks(f));
-        rec.record(frame, AV_PIX_FMT_BGR24);
-      }
-      rec.stop();
-    }
-    return file;
-  }
 }
