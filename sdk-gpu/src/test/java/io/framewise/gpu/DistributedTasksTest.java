@@ -19,9 +19,9 @@ import io.framewise.spi.DetectionParams;
 import io.framewise.spi.JobConfig;
 import io.framewise.spi.PipelineOptions;
 import io.framewise.spi.ResultWriter;
+import io.framewise.testkit.HostileMedia;
 import io.framewise.testkit.SyntheticDetector;
 import io.framewise.testkit.SyntheticFamily;
-import io.framewise.testkit.SyntheticVideo;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,7 +30,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Random;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -116,15 +115,8 @@ class DistributedTasksTest {
   @Test
   void damagedInput_syntheticModel_theTailTaskReproducesDetect() throws IOException {
     Path model = SyntheticDetector.builder(SyntheticFamily.YOLOV8).inputSize(64, 64).cell(16).build().write(dir.resolve("tiny.onnx"));
-    SyntheticVideo v = SyntheticVideo.builder().size(128, 96).objectSize(32).frames(60).frameRate(10).gopSize(10)
-        .codec("libopenh264").build();
-    byte[] bytes = Files.readAllBytes(v.write(dir.resolve("mid.mp4")));
-    Random random = new Random(7);
-    int from = bytes.length * 45 / 100;
-    for (int k = 0; k < 40; k++) {
-      bytes[from + random.nextInt(bytes.length / 10)] ^= (byte) 0xff;
-    }
-    Path broken = Files.write(dir.resolve("mid-broken.mp4"), bytes);
+    // a stretch in the middle of the media data corrupted: the container still delivers every packet
+    Path broken = HostileMedia.corruptedMidStream(dir);
     byte[] unchunked = detect(broken, model, j -> j);
     byte[] chunked = detect(broken, model, j -> j.chunkSize(Duration.ofSeconds(1)).parallelism(2));
     Distributed d = distributed(broken, model, Duration.ofSeconds(1), 1);

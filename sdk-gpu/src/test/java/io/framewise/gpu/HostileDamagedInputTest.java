@@ -8,6 +8,7 @@ import io.framewise.DetectionJob;
 import io.framewise.DetectionSummary;
 import io.framewise.VideoDetector;
 import io.framewise.VideoDetectorException;
+import io.framewise.testkit.HostileMedia;
 import io.framewise.testkit.SyntheticDetector;
 import io.framewise.testkit.SyntheticFamily;
 import io.framewise.testkit.SyntheticVideo;
@@ -186,16 +187,8 @@ class HostileDamagedInputTest {
 
   @Test
   void corruptedPacketsMidStream_h264Mp4_sameJsonChunkedOrNot_idsMatchTimes() throws Exception {
-    SyntheticVideo v = SyntheticVideo.builder().size(128, 96).objectSize(32).frames(60).frameRate(10).gopSize(10)
-        .codec("libopenh264").build();
-    byte[] bytes = Files.readAllBytes(v.write(dir.resolve("mid.mp4")));
-    // corrupt a stretch in the middle of the media data: the container still delivers every packet
-    Random random = new Random(7);
-    int from = bytes.length * 45 / 100;
-    for (int k = 0; k < 40; k++) {
-      bytes[from + random.nextInt(bytes.length / 10)] ^= (byte) 0xff;
-    }
-    Path broken = Files.write(dir.resolve("mid-broken.mp4"), bytes);
+    // a stretch in the middle of the media data corrupted: the container still delivers every packet
+    Path broken = HostileMedia.corruptedMidStream(dir);
     Result plain = run(broken, j -> j);
     assertThat(plain.failure).isNull();
     assertThat(run(broken, j -> j.chunkSize(Duration.ofSeconds(1))).json).isEqualTo(plain.json);

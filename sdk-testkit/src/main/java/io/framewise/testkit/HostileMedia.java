@@ -280,6 +280,27 @@ public final class HostileMedia {
     return Files.write(cut, Arrays.copyOf(b, (int) ((long) b.length * percent / 100)));
   }
 
+  /**
+   * Writes a 60-frame H.264 MP4 (128x96, 10 fps, a key frame every 10 frames) whose media data is
+   * damaged in the middle: 40 bytes flipped (seed 7) in the tenth of the file that starts at 45 %. The
+   * container still delivers every packet; the decoder meets the damage.
+   *
+   * @param dir where to write {@code mid.mp4} (the sound original) and {@code mid-broken.mp4}
+   * @return the damaged file
+   * @throws IOException if writing fails
+   */
+  public static Path corruptedMidStream(Path dir) throws IOException {
+    SyntheticVideo v = SyntheticVideo.builder().size(128, 96).objectSize(32).frames(60).frameRate(10).gopSize(10)
+        .codec("libopenh264").build();
+    byte[] bytes = Files.readAllBytes(v.write(dir.resolve("mid.mp4")));
+    Random random = new Random(7);
+    int from = bytes.length * 45 / 100;
+    for (int k = 0; k < 40; k++) {
+      bytes[from + random.nextInt(bytes.length / 10)] ^= (byte) 0xff;
+    }
+    return Files.write(dir.resolve("mid-broken.mp4"), bytes);
+  }
+
   /** Changes bytes in place. */
   @FunctionalInterface
   public interface Patch {
