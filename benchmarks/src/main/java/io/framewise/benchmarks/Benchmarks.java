@@ -44,6 +44,10 @@ public final class Benchmarks {
             the distributed mode on a development broker in this JVM: Kafka's cost per task (no-op tasks through
             one worker), detect against submit with 1 and 2 worker processes (same input and chunk size), and
             the result store's write/read and the merge per segment against a segment's time.
+        submit-memory --video FILE --model FILE [--chunk-size 60s] [--workers 2] [--jvm-xmx 1g]
+                      [--dir /tmp/fw-submit-memory] [--timeout-min 180]
+            submit and N worker processes (child JVMs with memory's fixed limits) on a development broker in
+            this JVM: the peak RSS of every Framewise process and the wall time per video frame.
       """;
 
   public static void main(String[] argv) {
@@ -70,6 +74,8 @@ public final class Benchmarks {
         case "index" -> IndexBenchmark.run(args);
         case "distributed" -> DistributedBenchmark.run(args);
         case "distributed-worker" -> DistributedBenchmark.worker(args);
+        case "submit-memory" -> SubmitMemoryBenchmark.run(args);
+        case "submit-memory-child" -> SubmitMemoryBenchmark.child(args);
         default -> {
           System.err.println("unknown command '" + command + "'\n" + USAGE);
           yield 2;

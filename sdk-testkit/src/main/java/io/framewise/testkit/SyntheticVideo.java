@@ -271,14 +271,37 @@ public final class SyntheticVideo {
     return write(file, new java.util.Random(seed));
   }
 
+  /**
+   * Writes the video as {@link #write(Path)} does, with an audio track beside it (a quiet 440 Hz tone,
+   * 8 kHz mono AAC, as long as the video), so the container interleaves audio and video packets: for
+   * tests of how the video stream is read among other streams.
+   *
+   * @param file the output file, overwritten
+   * @return {@code file}
+   * @throws UncheckedIOException if the encoder is missing or FFmpeg fails
+   */
+  public Path writeWithAudio(Path file) {
+    return write(file, null, true);
+  }
+
   private Path write(Path file, java.util.@Nullable Random grain) {
+    return write(file, grain, false);
+  }
+
+  private Path write(Path file, java.util.@Nullable Random grain, boolean audio) {
     Objects.requireNonNull(file, "file");
     if (avcodec_find_encoder_by_name(codec) == null) {
       // FFmpegFrameRecorder would silently fall back to the container's default codec.
       throw new UncheckedIOException(new IOException("FFmpeg has no encoder named '" + codec + "'"));
     }
-    try (FFmpegFrameRecorder rec = new FFmpegFrameRecorder(file.toFile(), width, height, 0);
+    int sampleRate = 8000;
+    try (FFmpegFrameRecorder rec = new FFmpegFrameRecorder(file.toFile(), width, height, audio ? 1 : 0);
         Frame frame = new Frame(width, height, Frame.DEPTH_UBYTE, 3)) {
+      if (audio) {
+        rec.setAudioCodec(AV_CODEC_ID_AAC);
+        rec.setSampleRate(sampleRate);
+        rec.setAudioBitrate(64_000);
+      }
       String format = containerFor(file);
       if (format != null) {
         rec.setFormat(format);
@@ -313,6 +336,15 @@ public final class SyntheticVideo {
         }
         rec.setFrameNumber((int) ticks(f));
         rec.record(frame, AV_PIX_FMT_BGR24);
+        if (audio) { // the tone up to the end of this frame
+          long from = Math.round(ptsMs(f) * sampleRate / 1000.0);
+          long to = Math.round((f + 1 < frames ? ptsMs(f + 1) : ptsMs(f) + 1000.0 / frameRate) * sampleRate / 1000.0);
+          short[] samples = new short[(int) Math.max(0, to - from)];
+          for (int i = 0; i < samples.length; i++) {
+            samples[i] = (short) Math.round(2000 * Math.sin(2 * Math.PI * 440 * (from + i) / sampleRate));
+          }
+          rec.recordSamples(sampleRate, 1, ShortBuffer.wrap(samples));
+        }
       }
       rec.stop();
     } catch (IOException e) {

@@ -10,9 +10,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Open containers kept between the segments of one input, so a chunked job opens its input about
- * once per worker instead of once per segment (see {@code docs/design/0013-input-and-index.md}).
- * Opening an MP4 reads and expands its whole sample table: 1.8 s for a 4.2-million-frame file, which
- * a job of 2,333 one-minute segments would otherwise pay 2,333 times.
+ * once instead of once per segment (see {@code docs/design/0013-input-and-index.md}). Opening an MP4
+ * reads and expands its whole sample table: 1.8 s for a 4.2-million-frame file, which a job of 2,333
+ * one-minute segments would otherwise pay 2,333 times, and about 45 to 120 bytes a frame of memory
+ * while it is open.
  *
  * <p>A container is kept for one input and one {@link VideoIndex} (by identity): the index was made
  * from the bytes the container reads (an index is cached by the input's size, modification time and
@@ -22,9 +23,18 @@ import org.jspecify.annotations.Nullable;
  * always repositioned by a seek to its segment's key frame, which is also what a freshly opened one
  * does, so the frames come out the same.
  *
+ * <p><b>Shared.</b> An MP4/MOV container whose reading can be resumed exactly ({@link
+ * MovSampleTable#shareable}: one sample description, strictly increasing decode times) is shared by
+ * every decoder of its input and index at once: one demuxer, so one copy of the sample table per
+ * process whatever the parallelism. Each decoder reads packets ahead under the container's lock and
+ * seeks back to where it left off when another decoder read in between (design 0013). While one
+ * decoder opens a container for an input and index, the others wait for it instead of opening their
+ * own. Other containers are lent to one decoder at a time.
+ *
  * <p>Bounded: at most {@code framewise.ffmpeg.idleContainers} idle containers (default 4; an idle MP4
  * container holds its sample table, tens of bytes per frame), each closed after
- * {@code framewise.ffmpeg.idleMillis} (default 10 s) unused. The pool starts no thread: idle containers
+ * {@code framewise.ffmpeg.idleMillis} (default 10 s) unused; a shared container in use is counted by
+ * its users and goes idle when the last one gives it back. The pool starts no thread: idle containers
  * are closed by sweeps on the timer of the detector whose job used them ({@link #sweepOn}, so inside a
  * container they run on its managed threads), and whenever the pool is used. Thread-safe.
  */
@@ -36,7 +46,14 @@ public final class ContainerPool {
   private final int max;
   private final long idleNanos;
   private final ArrayDeque<Idle> idle = new ArrayDeque<>(); // oldest first
+  /** Shared containers with at least one user. */
+  private final java.util.ArrayList<FfmpegVideoDecoder.Container> shared = new java.util.ArrayList<>();
+  /** Inputs and indexes for which a decoder is opening (or checking) a container the others wait for. */
+  private final java.util.ArrayList<Key> opening = new java.util.ArrayList<>();
+  /** Inputs and indexes whose containers turned out not shareable: nobody waits for them (the last 16). */
+  private final ArrayDeque<Key> exclusive = new ArrayDeque<>();
   private final AtomicLong reused = new AtomicLong();
+  private final AtomicLong sharedTakes = new AtomicLong();
   /** The context whose timer holds the next sweep, or null when none is pending. */
   private @Nullable DetectorContext sweeper;
 
@@ -46,6 +63,13 @@ public final class ContainerPool {
   }
 
   private record Idle(FfmpegVideoDecoder.Container container, VideoIndex index, long since) {}
+
+  /** An input and an index, the index compared by identity. */
+  private record Key(String url, VideoIndex index) {
+    boolean is(String u, VideoIndex i) {
+      return index == i && url.equals(u);
+    }
+  }
 
   /**
    * Has the timer of {@code context} close the shared pool's containers once they have been idle for
@@ -86,26 +110,123 @@ public final class ContainerPool {
     }
   }
 
-  /** An idle container of {@code input} kept for {@code index}, or null: the caller then opens one. */
+  /**
+   * A container of {@code input} for a decoder of a segment planned by {@code index}: a shared one in
+   * use (one more user), else an idle one, else null: the caller then opens one and hands it to
+   * {@link #opened} (or calls {@link #openFailed}), while other callers for the same input and index
+   * wait for it. Whether the container returned is shared is {@link FfmpegVideoDecoder.Container#shared}.
+   */
   FfmpegVideoDecoder.@Nullable Container take(FfmpegInput input, VideoIndex index) {
+    return take(input, index, false);
+  }
+
+  /**
+   * {@link #take(FfmpegInput, VideoIndex)}; {@code sharedOnly}: for a decoder that reads from the start
+   * of the input, which a lent container (positioned anywhere, and not resumable exactly) cannot serve:
+   * an idle container that turns out not shareable stays idle, and null is returned.
+   */
+  FfmpegVideoDecoder.@Nullable Container take(FfmpegInput input, VideoIndex index, boolean sharedOnly) {
     closeIdle();
+    String url = input.url();
+    FfmpegVideoDecoder.Container candidate = null;
     synchronized (this) {
-      Iterator<Idle> it = idle.descendingIterator(); // the most recently used first
-      while (it.hasNext()) {
-        Idle i = it.next();
-        if (i.index == index && i.container.input.url().equals(input.url())) {
-          it.remove();
-          reused.incrementAndGet();
-          return i.container;
+      while (candidate == null) {
+        for (FfmpegVideoDecoder.Container c : shared) {
+          if (c.poolIndex == index && !c.doomed && c.input.url().equals(url)) {
+            c.users++;
+            reused.incrementAndGet();
+            sharedTakes.incrementAndGet();
+            return c;
+          }
+        }
+        Iterator<Idle> it = idle.descendingIterator(); // the most recently used first
+        while (it.hasNext()) {
+          Idle i = it.next();
+          if (i.index == index && i.container.input.url().equals(url)) {
+            it.remove();
+            candidate = i.container;
+            break;
+          }
+        }
+        if (candidate != null) {
+          break;
+        }
+        if (exclusive.stream().anyMatch(k -> k.is(url, index))) {
+          return null;
+        }
+        if (opening.stream().noneMatch(k -> k.is(url, index))) {
+          opening.add(new Key(url, index));
+          return null;
+        }
+        try {
+          wait(100); // another decoder opens this input for this index: share its container
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return null;
+        }
+      }
+      opening.add(new Key(url, index)); // while it is checked for sharing, outside the lock
+    }
+    if (!opened(candidate, index) && sharedOnly) {
+      give(candidate, index);
+      return null;
+    }
+    reused.incrementAndGet();
+    return candidate;
+  }
+
+  /**
+   * Takes in a container a caller of {@link #take} opened for {@code index} (or took idle): shared
+   * when its reading can be resumed exactly, else lent to that caller alone. Wakes the callers waiting
+   * for it.
+   *
+   * @return whether the container is shared
+   */
+  boolean opened(FfmpegVideoDecoder.Container c, VideoIndex index) {
+    boolean share = c.shareable(); // reads the moov box's headers: done before anyone else reads the container
+    synchronized (this) {
+      opening.removeIf(k -> k.is(c.input.url(), index));
+      if (share) {
+        c.users = 1;
+        c.shared = true;
+        c.poolIndex = index;
+        shared.add(c);
+      } else if (exclusive.stream().noneMatch(k -> k.is(c.input.url(), index))) {
+        exclusive.addLast(new Key(c.input.url(), index));
+        if (exclusive.size() > 16) {
+          exclusive.pollFirst();
+        }
+      }
+      notifyAll();
+    }
+    return share;
+  }
+
+  /** A caller of {@link #take} that got null could not open the input: the callers waiting for it open their own. */
+  synchronized void openFailed(FfmpegInput input, VideoIndex index) {
+    opening.removeIf(k -> k.is(input.url(), index));
+    notifyAll();
+  }
+
+  /**
+   * Keeps {@code c} for later segments planned by {@code index}, or closes it. A shared container loses
+   * a user; when the last one gives it back it is kept idle, unless a user met damage in it.
+   */
+  void give(FfmpegVideoDecoder.Container c, VideoIndex index) {
+    synchronized (this) {
+      if (c.shared) {
+        if (--c.users > 0) {
+          return;
+        }
+        shared.remove(c);
+        c.shared = false;
+        if (c.doomed) {
+          c.close();
+          return;
         }
       }
     }
-    return null;
-  }
-
-  /** Keeps {@code c} for later segments planned by {@code index}, or closes it. */
-  void give(FfmpegVideoDecoder.Container c, VideoIndex index) {
-    if (max == 0 || idleNanos == 0 || !keepable(c)) {
+    if (max == 0 || idleNanos == 0 || !keepable(c) || c.doomed) {
       c.close();
       return;
     }
@@ -159,6 +280,16 @@ public final class ContainerPool {
   /** How many segments were decoded from a kept container instead of a newly opened one. */
   long reusedCount() {
     return reused.get();
+  }
+
+  /** How many of those joined a container another decoder was using at the time (or had just opened). */
+  long sharedCount() {
+    return sharedTakes.get();
+  }
+
+  /** Shared containers in use. */
+  synchronized int sharedInUse() {
+    return shared.size();
   }
 
   private static boolean keepable(FfmpegVideoDecoder.Container c) {

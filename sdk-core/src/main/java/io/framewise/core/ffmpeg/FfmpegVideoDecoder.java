@@ -6,6 +6,7 @@ import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_flush_buffers;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_move_ref;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_alloc_context3;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_decoder;
@@ -16,6 +17,7 @@ import static org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_to_context;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_receive_frame;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_send_packet;
 import static org.bytedeco.ffmpeg.global.avformat.av_guess_frame_rate;
+import static org.bytedeco.ffmpeg.global.avformat.AVSEEK_FLAG_ANY;
 import static org.bytedeco.ffmpeg.global.avformat.AVSEEK_FLAG_BACKWARD;
 import static org.bytedeco.ffmpeg.global.avformat.av_read_frame;
 import static org.bytedeco.ffmpeg.global.avformat.av_seek_frame;
@@ -78,6 +80,13 @@ import org.jspecify.annotations.Nullable;
  */
 public final class FfmpegVideoDecoder implements VideoDecoder {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FfmpegVideoDecoder.class);
+  /** Packets a decoder of a shared container reads ahead per turn under its lock, at most (and at most {@link #AHEAD_BYTES}). */
+  static final int AHEAD_PACKETS = 256;
+  static final long AHEAD_BYTES = 4L << 20;
+  /** {@link #AHEAD_PACKETS}; tests lower it so that decoders take many turns. */
+  static volatile int aheadPackets = AHEAD_PACKETS;
+
   private Container c;
   private AVCodecContext codec;
   /** Set by the first {@link #next}: from then on the codec context is in use and its threads are fixed. */
@@ -139,6 +148,23 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
   /** Whether the container met no damage or read error here, so it may be kept. */
   private boolean reusable = true;
 
+  // a shared container (ContainerPool): packets read ahead under its lock, then decoded outside it
+  private boolean shared;
+  /** Packets read ahead, each with the demuxer's first error logged before it (or null). */
+  private final java.util.ArrayDeque<Ahead> ahead = new java.util.ArrayDeque<>();
+  /** The segment's key frame is still to be sought (on the first read, under the lock). */
+  private boolean seekPending;
+  /** The last video packet read ahead: where a turn resumes after another decoder read the container. */
+  private long resumeDts = AV_NOPTS_VALUE;
+  private long resumePos = -1;
+  /** av_read_frame's negative result once met (0: not yet), and the error logged before it. */
+  private int aheadEnd;
+  private @Nullable String aheadEndError;
+  /** The demuxer's error that came with the packet being decoded. */
+  private @Nullable String packetError;
+
+  private record Ahead(AVPacket packet, @Nullable String demuxError) {}
+
   private FfmpegVideoDecoder(Container c, AVCodecContext codec, VideoIndex.@Nullable Segment segment, long basePts, boolean keyframesOnly) {
     this.c = c;
     this.input = c.input;
@@ -176,10 +202,33 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
    */
   public static FfmpegVideoDecoder openSegment(FfmpegInput input, VideoIndex index, VideoIndex.Segment segment, boolean keyframesOnly)
       throws IOException {
-    Container kept = segment.startPts() == Long.MIN_VALUE ? null : ContainerPool.SHARED.take(input, index);
-    FfmpegVideoDecoder d = open(input, kept, segment, index.basePts(), keyframesOnly);
+    // Segment 0 reads from the start: a shared container is sought there, else it opens its own.
+    boolean fromStart = segment.startPts() == Long.MIN_VALUE;
+    Container kept = ContainerPool.SHARED.take(input, index, fromStart);
+    if (kept == null) {
+      try {
+        kept = Container.open(input);
+      } catch (RuntimeException | Error e) {
+        ContainerPool.SHARED.openFailed(input, index); // the decoders waiting for this open go on and open their own
+        throw e;
+      }
+      ContainerPool.SHARED.opened(kept, index);
+    }
+    boolean shared = kept != null && kept.shared;
+    FfmpegVideoDecoder d;
+    try {
+      d = open(input, kept, segment, index.basePts(), keyframesOnly);
+    } catch (RuntimeException e) {
+      if (shared) {
+        ContainerPool.SHARED.give(kept, index); // open() closes a container lent to it alone
+      }
+      throw e;
+    }
     d.poolIndex = index;
-    if (!d.atStart) {
+    d.shared = shared;
+    if (shared && fromStart) {
+      d.seekPending = true; // to the first packet, on the first read
+    } else if (!d.atStart) {
       try {
         d.seekToSegment();
       } catch (IOException | RuntimeException e) {
@@ -206,7 +255,9 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
       if (codec != null) {
         avcodec_free_context(codec);
       }
-      c.close();
+      if (!c.shared) {
+        c.close();
+      }
       throw e;
     }
   }
@@ -279,6 +330,17 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
     final double videoDurationMs;
     private volatile String demuxError;
     private boolean closed;
+    // sharing (ContainerPool): the fields below without a lock of their own are guarded by the pool's
+    /** Held while a decoder of a shared container seeks or reads it. */
+    final java.util.concurrent.locks.ReentrantLock readLock = new java.util.concurrent.locks.ReentrantLock();
+    /** The decoder that read the shared container last (guarded by {@link #readLock}): the others seek back to their place. */
+    @Nullable Object reader;
+    boolean shared;
+    int users;
+    @Nullable VideoIndex poolIndex;
+    /** A user met damage or lost its place: no new users, closed when the last one gives it back. */
+    volatile boolean doomed;
+    private @Nullable Boolean resumable;
 
     private Container(FfmpegInput input, AVFormatContext format, int streamIndex, VideoInfo info) {
       this.input = input;
@@ -309,6 +371,18 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
       String e = demuxError;
       demuxError = null;
       return e;
+    }
+
+    /** Whether decoders can share this container ({@link MovSampleTable#shareable}); checked once, by its only user. */
+    synchronized boolean shareable() {
+      if (resumable == null) {
+        String why = MovSampleTable.shareable(this);
+        resumable = why == null;
+        if (why != null) {
+          LOG.debug("{}: one decoder at a time: {}", input.display(), why);
+        }
+      }
+      return resumable;
     }
 
     static Container open(Path path) {
@@ -444,6 +518,11 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
 
   private void seekToSegment() throws IOException {
     VideoIndex.Segment seg = java.util.Objects.requireNonNull(segment);
+    if (shared) {
+      seekPending = true; // on the first read, under the container's lock
+      avcodec_flush_buffers(codec);
+      return;
+    }
     int ret = av_seek_frame(c.format, c.streamIndex, seg.startDts(), AVSEEK_FLAG_BACKWARD);
     if (ret < 0) {
       rewindToStart();
@@ -455,9 +534,153 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
   private void rewindToStart() {
     rescanned = true;
     Container fresh = Container.open(input);
-    c.close();
+    if (shared) { // leave the shared container to the others (no new users: its seeks did not land)
+      dropAhead();
+      c.doomed = true;
+      ContainerPool.SHARED.give(c, java.util.Objects.requireNonNull(poolIndex));
+      shared = false;
+    } else {
+      c.close();
+    }
     c = fresh;
     avcodec_flush_buffers(codec);
+  }
+
+  /**
+   * The next packet of a shared container: from those read ahead, else from a new turn at the
+   * container. A turn takes its lock, seeks back to where this decoder left off when another decoder
+   * read meanwhile (the last packet read ahead is read again and dropped), and reads up to {@link
+   * #AHEAD_PACKETS} video packets or {@link #AHEAD_BYTES}: 256 packets amortise the seek back (FFmpeg's
+   * mov seek walks the composition offsets linearly: milliseconds on a 4-million-frame file). Seeking back lands exactly: the container
+   * is shared only when its decode times strictly increase ({@link MovSampleTable#shareable}).
+   */
+  private int readShared(AVPacket out) throws IOException {
+    if (ahead.isEmpty() && aheadEnd == 0) {
+      if (!turn()) {
+        rewindToStart(); // the segment's seek failed: read this input privately from its start
+        FfmpegLog.reading(c::logged);
+        try {
+          return av_read_frame(c.format, out);
+        } finally {
+          FfmpegLog.endReading();
+        }
+      }
+    }
+    Ahead a = ahead.poll();
+    if (a == null) {
+      packetError = aheadEndError;
+      aheadEndError = null;
+      return aheadEnd;
+    }
+    av_packet_move_ref(out, a.packet);
+    av_packet_free(a.packet);
+    packetError = a.demuxError;
+    return 0;
+  }
+
+  /** One turn at the shared container; false when the segment's seek failed. */
+  private boolean turn() throws IOException {
+    String[] logged = new String[1];
+    AVPacket p = av_packet_alloc();
+    c.readLock.lock();
+    FfmpegLog.reading(line -> {
+      if (logged[0] == null) {
+        logged[0] = line;
+      }
+    });
+    try {
+      if (seekPending) {
+        seekPending = false;
+        c.reader = this;
+        VideoIndex.Segment seg = java.util.Objects.requireNonNull(segment);
+        if (seg.startPts() == Long.MIN_VALUE) { // from the start: the index's first packet, exactly
+          org.bytedeco.ffmpeg.avformat.AVIndexEntry first = org.bytedeco.ffmpeg.global.avformat.avformat_index_get_entry(c.stream, 0);
+          if (first == null || first.isNull()
+              || av_seek_frame(c.format, c.streamIndex, first.timestamp(), AVSEEK_FLAG_BACKWARD | AVSEEK_FLAG_ANY) < 0) {
+            throw lostPlace();
+          }
+        } else if (av_seek_frame(c.format, c.streamIndex, seg.startDts(), AVSEEK_FLAG_BACKWARD) < 0) {
+          return false;
+        }
+      } else if (c.reader != this) {
+        c.reader = this;
+        resume(p);
+        logged[0] = null; // the packet read again was reported the first time
+      }
+      long bytes = 0;
+      int most = aheadPackets;
+      while (ahead.size() < most && bytes < AHEAD_BYTES) {
+        int ret = av_read_frame(c.format, p);
+        if (ret < 0) {
+          aheadEnd = ret;
+          aheadEndError = logged[0];
+          break;
+        }
+        if (p.stream_index() != c.streamIndex) {
+          av_packet_unref(p); // its error, if any, stays for the next video packet, as when reading alone
+          continue;
+        }
+        resumeDts = p.dts();
+        resumePos = p.pos();
+        AVPacket kept = av_packet_alloc();
+        av_packet_move_ref(kept, p);
+        bytes += kept.size();
+        ahead.addLast(new Ahead(kept, logged[0]));
+        logged[0] = null;
+      }
+      return true;
+    } finally {
+      FfmpegLog.endReading();
+      c.readLock.unlock();
+      av_packet_free(p);
+    }
+  }
+
+  /** Seeks the shared container back to this decoder's last packet read ahead and reads past it. */
+  private void resume(AVPacket p) throws IOException {
+    if (resumeDts == AV_NOPTS_VALUE
+        || av_seek_frame(c.format, c.streamIndex, resumeDts, AVSEEK_FLAG_BACKWARD | AVSEEK_FLAG_ANY) < 0) {
+      throw lostPlace();
+    }
+    while (true) {
+      int ret = av_read_frame(c.format, p);
+      if (ret < 0) {
+        throw lostPlace();
+      }
+      boolean video = p.stream_index() == c.streamIndex;
+      long dts = p.dts();
+      long pos = p.pos();
+      av_packet_unref(p);
+      if (video && dts == resumeDts && pos == resumePos) {
+        return;
+      }
+      if (video && dts > resumeDts) {
+        throw lostPlace();
+      }
+    }
+  }
+
+  private IOException lostPlace() {
+    c.doomed = true;
+    reusable = false;
+    return new IOException("lost its place in the shared container of " + input.display() + " (" + segment + ")");
+  }
+
+  private void dropAhead() {
+    for (Ahead a : ahead) {
+      av_packet_free(a.packet);
+    }
+    ahead.clear();
+  }
+
+  /** The demuxer's error logged before the current packet (shared) or since the last call (alone), or null. */
+  private @Nullable String takeDemuxError() {
+    if (shared) {
+      String e = packetError;
+      packetError = null;
+      return e;
+    }
+    return c.takeDemuxError();
   }
 
   @Override
@@ -516,11 +739,15 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
       end(); // a decoder that asks for input while draining has nothing left
       return;
     }
-    FfmpegLog.reading(c::logged);
-    try {
-      ret = av_read_frame(c.format, packet);
-    } finally {
-      FfmpegLog.endReading();
+    if (shared) {
+      ret = readShared(packet);
+    } else {
+      FfmpegLog.reading(c::logged);
+      try {
+        ret = av_read_frame(c.format, packet);
+      } finally {
+        FfmpegLog.endReading();
+      }
     }
     if (ret < 0) {
       flushing = true;
@@ -544,7 +771,7 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
       long pktPts = packet.pts() != AV_NOPTS_VALUE ? packet.pts() : packet.dts();
       boolean key = (packet.flags() & AV_PKT_FLAG_KEY) != 0;
       if (!atStart) {
-        if (c.takeDemuxError() != null) { // damage before the segment's key frame belongs to the previous segment
+        if (takeDemuxError() != null) { // damage before the segment's key frame belongs to the previous segment
           reusable = false;
         }
         if (key && pktPts == segStart) {
@@ -574,7 +801,7 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
       // Damage is reported by the decoder that was reading when it occurred: the one whose packet comes
       // after it, or the one whose last packet came before it (the damage then ends its range).
       boolean damageOurs = ours || (lastReadPts != AV_NOPTS_VALUE && lastReadPts >= segStart && lastReadPts < segEnd);
-      String damage = c.takeDemuxError();
+      String damage = takeDemuxError();
       if (damage != null) {
         reusable = false;
       }
@@ -809,7 +1036,14 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
     av_frame_free(frame);
     av_packet_free(packet);
     avcodec_free_context(codec);
-    if (poolIndex != null && reusable && c.takeDemuxError() == null) {
+    if (shared) {
+      boolean damaged = !reusable || packetError != null || aheadEndError != null || ahead.stream().anyMatch(a -> a.demuxError != null);
+      dropAhead();
+      if (damaged) {
+        c.doomed = true;
+      }
+      ContainerPool.SHARED.give(c, java.util.Objects.requireNonNull(poolIndex));
+    } else if (poolIndex != null && reusable && c.takeDemuxError() == null) {
       ContainerPool.SHARED.give(c, poolIndex);
     } else {
       c.close();

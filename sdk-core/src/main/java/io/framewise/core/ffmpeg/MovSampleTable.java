@@ -8,6 +8,7 @@ import static org.bytedeco.ffmpeg.global.avformat.avio_read;
 import static org.bytedeco.ffmpeg.global.avformat.avio_seek;
 import static org.bytedeco.ffmpeg.global.avformat.avio_size;
 import static org.bytedeco.ffmpeg.global.avformat.avio_feof;
+import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
 
 import org.bytedeco.ffmpeg.avformat.AVIOContext;
 import org.bytedeco.ffmpeg.avformat.AVIndexEntry;
@@ -42,6 +43,7 @@ final class MovSampleTable {
   private static final int STSZ = fourcc("stsz");
   private static final int STZ2 = fourcc("stz2");
   private static final int CTTS = fourcc("ctts");
+  private static final int STSD = fourcc("stsd");
   private static final int CSLG = fourcc("cslg");
   private static final int MVEX = fourcc("mvex");
   private static final int MOOF = fourcc("moof");
@@ -115,12 +117,69 @@ final class MovSampleTable {
     return null;
   }
 
+  /**
+   * Whether decoders may share the container, each seeking back to its own last packet when it reads
+   * after another (see {@link ContainerPool}): an MP4/MOV file this class reads (not fragmented, at most
+   * one plain edit), with one sample description (FFmpeg announces a change of description on the
+   * packet read after it, which a seek back could hide) and strictly increasing decode times in
+   * FFmpeg's index (a seek by decode time then lands on exactly one packet). Reads the moov box's
+   * headers through the container's I/O: call it before anyone else reads the container.
+   *
+   * @return null when shareable, else why not
+   */
+  static @Nullable String shareable(FfmpegVideoDecoder.Container c) {
+    String format = c.format.iformat() == null ? "" : c.format.iformat().name().getString();
+    if (!format.startsWith("mov")) {
+      return "not MP4/MOV (" + format + ")";
+    }
+    int n = avformat_index_get_entries_count(c.stream);
+    AVIOContext pb = c.format.pb();
+    if (n <= 0 || pb == null || pb.isNull()) {
+      return "no index or no I/O context";
+    }
+    long fileSize = avio_size(pb);
+    if (fileSize <= 0) {
+      return "the input's size is unknown";
+    }
+    Track t;
+    try {
+      t = findTrack(pb, fileSize, c.stream.id());
+    } catch (Unusable e) {
+      return e.getMessage();
+    }
+    if (t.sampleDescriptions != 1) {
+      return t.sampleDescriptions + " sample descriptions";
+    }
+    if (t.sampleCount != n) {
+      return "the sample table holds " + t.sampleCount + " samples, FFmpeg's index " + n;
+    }
+    AVIndexEntry e = avformat_index_get_entry(c.stream, 0);
+    if (e == null || e.isNull()) {
+      return "FFmpeg's index of the video stream is empty";
+    }
+    try {
+      long last = Long.MIN_VALUE;
+      for (int i = 0; i < n; i++) {
+        e.position(i);
+        long dts = e.timestamp();
+        if (dts == AV_NOPTS_VALUE || dts <= last) {
+          return "decode times do not strictly increase at sample " + i;
+        }
+        last = dts;
+      }
+    } finally {
+      e.position(0);
+    }
+    return null;
+  }
+
   /** What the walk found about the video track. */
   private static final class Track {
     int trackId = -1;
     long sampleCount = -1;
     long cttsPos;
     long cttsEntries = -1;
+    long sampleDescriptions = -1;
   }
 
   private static Track findTrack(AVIOContext pb, long fileSize, int trackId) throws Unusable {
@@ -223,6 +282,9 @@ final class MovSampleTable {
       } else if (type == STSZ) {
         seek(pb, payload + 8);
         t.sampleCount = avio_rb32(pb) & 0xffffffffL;
+      } else if (type == STSD) {
+        seek(pb, payload + 4);
+        t.sampleDescriptions = avio_rb32(pb) & 0xffffffffL;
       } else if (type == STZ2) {
         throw new Unusable("compact sample sizes (stz2)");
       } else if (type == CSLG) {

@@ -55,11 +55,12 @@ public record Budget(int parallelism, int batch, int window, long budgetBytes, l
   static final int SHORT_DPB_PICTURES = 3;
   /**
    * Bytes per frame of the sample table an open MP4/MOV container holds: FFmpeg keeps the whole table
-   * (offset, size, times of every frame) in memory. The memory benchmark measured about 115 bytes per
-   * frame per open container (RSS 92 MiB higher for 500k than for 100k frames with two workers); this
-   * leaves room.
+   * (offset, size, times of every frame) in memory. Measured 45 to 56 bytes per frame on a stream-copied
+   * H.264 file (4.2 million frames) and about 120 on files whose every sample is its own chunk; this
+   * leaves room above both. Counted once per job: the workers of a job share one open container
+   * ({@code ffmpeg.ContainerPool}), and a remote worker runs one task at a time.
    */
-  static final int SAMPLE_TABLE_BYTES_PER_FRAME = 192;
+  static final int SAMPLE_TABLE_BYTES_PER_FRAME = 128;
 
   /** Most inference threads for one decoded stream (an unchunked job) by default. */
   public static final int MAX_STREAM_WORKERS = 4;
@@ -168,7 +169,7 @@ public record Budget(int parallelism, int batch, int window, long budgetBytes, l
   public static long stream(VideoInfo video, ModelCost model, int batch, int workers) {
     long bgr = (long) video.width() * video.height() * 3;
     long copies = workers > 1 ? (inFlightBatches(video, batch, workers) + 2L) * batch * bgr : (batch > 1 ? batch * bgr : 0);
-    return decoder(video, decoderThreads(1)) + copies + workers * model.working(batch);
+    return decoder(video, decoderThreads(1)) + copies + workers * model.working(batch) + sampleTable(video);
   }
 
   /** Frame copies in flight beyond which the inference pool queues no more batches than it has threads. */
@@ -204,13 +205,17 @@ public record Budget(int parallelism, int batch, int window, long budgetBytes, l
   }
 
   /**
-   * One open decoder: its pictures (the reference buffer, one per frame thread, the one being output),
-   * the converted BGR frame and (MP4) the container's sample table.
+   * One open decoder: its pictures (the reference buffer, one per frame thread, the one being output)
+   * and the converted BGR frame.
    */
   static long decoder(VideoInfo video, int threads) {
     long pixels = Math.max(1, (long) video.width() * video.height());
-    long sampleTable = video.declaredFrames() * SAMPLE_TABLE_BYTES_PER_FRAME; // 0 where the container declares no count
-    return pictures(video.codec(), pixels, threads) * pixels * 3 / 2 + pixels * 3 + sampleTable;
+    return pictures(video.codec(), pixels, threads) * pixels * 3 / 2 + pixels * 3;
+  }
+
+  /** The open container's sample table (MP4/MOV), once per job: 0 where the container declares no frame count. */
+  static long sampleTable(VideoInfo video) {
+    return video.declaredFrames() * SAMPLE_TABLE_BYTES_PER_FRAME;
   }
 
   /** Decoded yuv420p pictures a decoder holds at once. */
@@ -257,18 +262,18 @@ public record Budget(int parallelism, int batch, int window, long budgetBytes, l
         parallelism = o.parallelism();
       } else {
         long per = perWorker(info, cost, batch, cores);
-        parallelism = (int) Math.max(1, Math.min(cores, (budget - fixed) / Math.max(1, per)));
+        parallelism = (int) Math.max(1, Math.min(cores, (budget - fixed - sampleTable(info)) / Math.max(1, per)));
       }
       parallelism = Math.max(1, Math.min(parallelism, segments));
       if (o.batchSize() == 0) {
-        while (batch > 1 && total(cost, parallelism, perWorker(info, cost, batch, parallelism), plannedWorkers) > budget) {
+        while (batch > 1 && total(cost, parallelism, perWorker(info, cost, batch, parallelism), plannedWorkers) + sampleTable(info) > budget) {
           batch--;
         }
       }
       long per = perWorker(info, cost, batch, parallelism);
-      long need = total(cost, parallelism, per, plannedWorkers);
+      long need = total(cost, parallelism, per, plannedWorkers) + sampleTable(info);
       if (need > budget) {
-        long minimum = total(cost, 1, perWorker(info, cost, 1, 1), plannedWorkers);
+        long minimum = total(cost, 1, perWorker(info, cost, 1, 1), plannedWorkers) + sampleTable(info);
         throw tooSmall(video, info, model, cost, o, budget, per, batch, parallelism, need, minimum);
       }
       b = new Budget(parallelism, batch, parallelism * 2, budget, per, need);
@@ -325,10 +330,12 @@ public record Budget(int parallelism, int batch, int window, long budgetBytes, l
       int batch, int parallelism, long need, long minimum) {
     return new ResourceLimitException("FW-300", video, String.format(Locale.ROOT,
         "a %dx%d video with model %s (input %dx%d, about %s loaded, %s while loading) needs about %s: %s for the JVM and "
-            + "libraries, the model, and %s per worker at batch %d x %d worker(s); but %s; raise maxHeap to at least %s%s",
+            + "libraries, the model, %s per worker at batch %d x %d worker(s)%s; but %s; raise maxHeap to at least %s%s",
         info.width(), info.height(), model.name(), model.inputWidth(), model.inputHeight(), mib(cost.loadedBytes()),
         mib(cost.loadingBytes()), mib(need),
-        mib(FIXED_BYTES), mib(per), batch, parallelism, budgetText(o, budget), mib(need),
+        mib(FIXED_BYTES), mib(per), batch, parallelism,
+        sampleTable(info) > 0 ? " and " + mib(sampleTable(info)) + " for the sample table of " + info.declaredFrames() + " frames" : "",
+        budgetText(o, budget), mib(need),
         batch > 1 || parallelism > 1 ? ", or lower batchSize/parallelism (1 worker at batch 1 needs " + mib(minimum) + ")" : "")
         + (cost.loadedBytes() > (long) parallelism * per ? ", or use a smaller model" : ""));
   }

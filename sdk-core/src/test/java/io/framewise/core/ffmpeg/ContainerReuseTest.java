@@ -49,8 +49,9 @@ class ContainerReuseTest {
         kept.add(digest(FfmpegVideoDecoder.openSegment(FfmpegInput.local(file), index, s, false), s));
       }
       long reused = ContainerPool.SHARED.reusedCount() - before;
-      // every segment but the first (segment 0 opens anew, it reads from the start) found a kept container
-      assertThat(reused).as(name + " reused").isEqualTo(index.segments().size() - 1);
+      // every segment found a kept container, but segment 0 of Matroska: it reads from the start, which only a
+      // shared container (MP4) is sought to; a container lent whole is opened anew for it
+      assertThat(reused).as(name + " reused").isEqualTo(index.segments().size() - (name.endsWith(".mkv") ? 1 : 0));
       List<String> fresh = new ArrayList<>();
       for (VideoIndex.Segment s : order) {
         // an equal copy of the index finds no container kept for it: every segment opens the file

@@ -53,6 +53,34 @@ class BudgetTest {
   }
 
   @Test
+  void sampleTable_countedOncePerJob_whateverTheWorkers() {
+    VideoInfo longMp4 = new VideoInfo("long.mp4", 160, 120, 30, "h264", 0, 4_201_200);
+    VideoInfo shortMp4 = new VideoInfo("long.mp4", 160, 120, 30, "h264", 0, 300_600);
+    Budget.ModelCost c = cost(10 * MIB, 50 * MIB, 1); // running (model and workers) above loading
+    PipelineOptions one = options(DataSize.ofGibibytes(8), 1, 1);
+    PipelineOptions two = options(DataSize.ofGibibytes(8), 2, 1);
+    long table = 4_201_200L * Budget.SAMPLE_TABLE_BYTES_PER_FRAME;
+    Budget long1 = Budget.plan(VIDEO, longMp4, MODEL, c, one, 1, true, 1, 2334);
+    Budget long2 = Budget.plan(VIDEO, longMp4, MODEL, c, two, 1, true, 2, 2334);
+    Budget short2 = Budget.plan(VIDEO, shortMp4, MODEL, c, two, 1, true, 2, 167);
+    // the workers share one open container: a second worker adds its decoder, not a second table
+    assertThat(long2.perWorkerBytes()).isLessThan(56 * MIB); // decoder and 50 MiB of working memory
+    assertThat(long2.estimateBytes()).isEqualTo(Budget.FIXED_BYTES + 10 * MIB + 2 * long2.perWorkerBytes() + table);
+    assertThat(long1.estimateBytes()).isEqualTo(Budget.FIXED_BYTES + 10 * MIB + long1.perWorkerBytes() + table);
+    assertThat(long2.estimateBytes() - short2.estimateBytes()).isEqualTo((4_201_200L - 300_600) * Budget.SAMPLE_TABLE_BYTES_PER_FRAME);
+    // an unchunked job holds its one container too
+    assertThat(Budget.stream(longMp4, c, 1, 1) - Budget.stream(shortMp4, c, 1, 1)).isEqualTo((4_201_200L - 300_600) * 128);
+    // 4.2 million frames fit the CLI's default 1 GiB with two workers (they were refused: 192 bytes a frame per worker)
+    Budget fits = Budget.plan(VIDEO, longMp4, MODEL, c, options(DataSize.ofGibibytes(1), 2, 1), 1, true, 2, 2334);
+    assertThat(fits.parallelism()).isEqualTo(2);
+    // and a budget below the table is refused, naming it
+    assertThatThrownBy(() -> Budget.plan(VIDEO, longMp4, MODEL, c, options(DataSize.ofMebibytes(512), 2, 1), 1, true, 2, 2334))
+        .isInstanceOf(ResourceLimitException.class)
+        .hasMessageContaining("FW-300")
+        .hasMessageContaining("for the sample table of 4201200 frames");
+  }
+
+  @Test
   void workingMemory_countedPerInferenceThread_andPerBatch() {
     Budget.ModelCost c = cost(10 * MIB, 50 * MIB, 4);
     long one = Budget.stream(HD, c, 1, 1);
