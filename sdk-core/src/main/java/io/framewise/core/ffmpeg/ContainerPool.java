@@ -40,6 +40,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ContainerPool {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ContainerPool.class);
+
   static final ContainerPool SHARED = new ContainerPool(Integer.getInteger("framewise.ffmpeg.idleContainers", 4),
       Long.getLong("framewise.ffmpeg.idleMillis", 10_000));
 
@@ -64,8 +66,8 @@ public final class ContainerPool {
 
   private record Idle(FfmpegVideoDecoder.Container container, VideoIndex index, long since) {}
 
-  /** An input and an index, the index compared by identity. */
-  private record Key(String url, VideoIndex index) {
+  /** An input and an index, the index compared by identity (and, for an open in progress, who opens it). */
+  private record Key(String url, VideoIndex index, @Nullable Thread opener) {
     boolean is(String u, VideoIndex i) {
       return index == i && url.equals(u);
     }
@@ -155,7 +157,7 @@ public final class ContainerPool {
           return null;
         }
         if (opening.stream().noneMatch(k -> k.is(url, index))) {
-          opening.add(new Key(url, index));
+          opening.add(new Key(url, index, Thread.currentThread()));
           return null;
         }
         try {
@@ -165,7 +167,7 @@ public final class ContainerPool {
           return null;
         }
       }
-      opening.add(new Key(url, index)); // while it is checked for sharing, outside the lock
+      opening.add(new Key(url, index, Thread.currentThread())); // while it is checked for sharing, outside the lock
     }
     if (!opened(candidate, index) && sharedOnly) {
       give(candidate, index);
@@ -183,29 +185,41 @@ public final class ContainerPool {
    * @return whether the container is shared
    */
   boolean opened(FfmpegVideoDecoder.Container c, VideoIndex index) {
-    boolean share = c.shareable(); // reads the moov box's headers: done before anyone else reads the container
-    synchronized (this) {
-      opening.removeIf(k -> k.is(c.input.url(), index));
-      if (share) {
-        c.users = 1;
-        c.shared = true;
-        c.poolIndex = index;
-        shared.add(c);
-      } else if (exclusive.stream().noneMatch(k -> k.is(c.input.url(), index))) {
-        exclusive.addLast(new Key(c.input.url(), index));
-        if (exclusive.size() > 16) {
-          exclusive.pollFirst();
+    boolean share = false;
+    try {
+      share = c.shareable(); // reads the moov box's headers: done before anyone else reads the container
+    } catch (RuntimeException e) {
+      LOG.debug("{}: not shared: {}", c.input.display(), e.toString());
+    } finally {
+      synchronized (this) { // the end of this open and what it gave, at once for the callers waiting
+        removeOwnOpening(c.input.url(), index);
+        if (share) {
+          c.users = 1;
+          c.shared = true;
+          c.poolIndex = index;
+          shared.add(c);
+        } else if (exclusive.stream().noneMatch(k -> k.is(c.input.url(), index))) {
+          exclusive.addLast(new Key(c.input.url(), index, null));
+          if (exclusive.size() > 16) {
+            exclusive.pollFirst();
+          }
         }
+        notifyAll();
       }
-      notifyAll();
     }
     return share;
   }
 
   /** A caller of {@link #take} that got null could not open the input: the callers waiting for it open their own. */
   synchronized void openFailed(FfmpegInput input, VideoIndex index) {
-    opening.removeIf(k -> k.is(input.url(), index));
+    removeOwnOpening(input.url(), index);
     notifyAll();
+  }
+
+  /** Ends this thread's open of the input for the index, if it announced one (not another thread's). */
+  private void removeOwnOpening(String url, VideoIndex index) {
+    Thread me = Thread.currentThread();
+    opening.removeIf(k -> k.opener == me && k.is(url, index));
   }
 
   /**
@@ -240,6 +254,31 @@ public final class ContainerPool {
     if (evicted != null) {
       evicted.close();
     }
+  }
+
+  /** Whether the input planned by an index turned out shareable, by index (equal indexes plan equal content). */
+  private static final java.util.Map<VideoIndex, Boolean> VERDICTS = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+  /** Records whether the container an index was planned from can be shared (checked now, before anyone reads it). */
+  static void judge(FfmpegVideoDecoder.Container c, VideoIndex index) {
+    boolean share;
+    try {
+      share = c.shareable();
+    } catch (RuntimeException e) {
+      share = false;
+    }
+    VERDICTS.put(index, share);
+  }
+
+  /**
+   * Whether the segment workers of a job planned by {@code index} share one open container (one copy of
+   * its sample table), as far as the index's own container told: false when unknown.
+   *
+   * @param index an index made by {@link FfmpegIndexer}
+   * @return whether its input's containers are shared
+   */
+  public static boolean sharesContainers(VideoIndex index) {
+    return Boolean.TRUE.equals(VERDICTS.get(index));
   }
 
   /** Closes containers idle for longer than the limit. */

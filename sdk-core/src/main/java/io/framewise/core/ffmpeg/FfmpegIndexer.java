@@ -80,12 +80,14 @@ public final class FfmpegIndexer {
       c.close();
       throw e;
     }
+    ContainerPool.judge(c, index); // for the budget: one sample table per job, or one per worker
     ContainerPool.SHARED.give(c, index);
     return index;
   }
 
   /** Reads every packet of the video stream, without decoding, into {@code plan}. */
   private static void demuxPass(FfmpegVideoDecoder.Container c, Plan plan) {
+    c.pristine = false; // read to its end: segment 0 cannot take it as a fresh container
     AVPacket pkt = av_packet_alloc();
     try {
       while (true) {

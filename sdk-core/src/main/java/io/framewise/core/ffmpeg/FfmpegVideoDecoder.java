@@ -162,6 +162,10 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
   private @Nullable String aheadEndError;
   /** The demuxer's error that came with the packet being decoded. */
   private @Nullable String packetError;
+  /** Segment 0 asks for the first turn of a container nobody read ({@link #claimStart}). */
+  private boolean claiming;
+  /** A turn could not find this decoder's place again. */
+  private boolean lost;
 
   private record Ahead(AVPacket packet, @Nullable String demuxError) {}
 
@@ -218,7 +222,7 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
     FfmpegVideoDecoder d;
     try {
       d = open(input, kept, segment, index.basePts(), keyframesOnly);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       if (shared) {
         ContainerPool.SHARED.give(kept, index); // open() closes a container lent to it alone
       }
@@ -227,7 +231,15 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
     d.poolIndex = index;
     d.shared = shared;
     if (shared && fromStart) {
-      d.seekPending = true; // to the first packet, on the first read
+      try {
+        if (!d.claimStart()) { // another decoder read it first: a container of its own, read from the start as before
+          d.detach(false);
+        }
+      } catch (IOException | RuntimeException e) {
+        d.reusable = false;
+        d.close();
+        throw e;
+      }
     } else if (!d.atStart) {
       try {
         d.seekToSegment();
@@ -251,7 +263,7 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
     try {
       codec = openCodec(c, 0, segment != null);
       return new FfmpegVideoDecoder(c, codec, segment, basePts, keyframesOnly);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       if (codec != null) {
         avcodec_free_context(codec);
       }
@@ -340,6 +352,8 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
     @Nullable VideoIndex poolIndex;
     /** A user met damage or lost its place: no new users, closed when the last one gives it back. */
     volatile boolean doomed;
+    /** No packet was read and no seek made since it was opened (its headers may have been walked): a fresh container. */
+    volatile boolean pristine = true;
     private @Nullable Boolean resumable;
 
     private Container(FfmpegInput input, AVFormatContext format, int streamIndex, VideoInfo info) {
@@ -523,6 +537,7 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
       avcodec_flush_buffers(codec);
       return;
     }
+    c.pristine = false;
     int ret = av_seek_frame(c.format, c.streamIndex, seg.startDts(), AVSEEK_FLAG_BACKWARD);
     if (ret < 0) {
       rewindToStart();
@@ -533,17 +548,41 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
   /** Reopens the container at its start, to scan forward to the segment's key frame. */
   private void rewindToStart() {
     rescanned = true;
-    Container fresh = Container.open(input);
-    if (shared) { // leave the shared container to the others (no new users: its seeks did not land)
-      dropAhead();
-      c.doomed = true;
-      ContainerPool.SHARED.give(c, java.util.Objects.requireNonNull(poolIndex));
-      shared = false;
+    if (shared) {
+      detach(true); // no new users for the shared container: its seeks did not land
     } else {
+      Container fresh = Container.open(input);
       c.close();
+      c = fresh;
     }
-    c = fresh;
     avcodec_flush_buffers(codec);
+  }
+
+  /** Leaves the shared container to the others and reads a freshly opened one of its own from its start. */
+  private void detach(boolean doom) {
+    Container fresh = Container.open(input);
+    fresh.pristine = false;
+    dropAhead();
+    if (doom) {
+      c.doomed = true;
+    }
+    ContainerPool.SHARED.give(c, java.util.Objects.requireNonNull(poolIndex));
+    shared = false;
+    c = fresh;
+  }
+
+  /**
+   * Segment 0 on a shared container: when no decoder has read it yet, takes the first turn from where
+   * its open left it (the packets FFmpeg buffered while probing the streams included), exactly as a
+   * fresh container of its own would be read; false when another decoder read it first.
+   */
+  private boolean claimStart() throws IOException {
+    claiming = true;
+    try {
+      return turn();
+    } finally {
+      claiming = false;
+    }
   }
 
   /**
@@ -589,17 +628,19 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
       }
     });
     try {
-      if (seekPending) {
+      if (lost) {
+        throw lostPlace();
+      }
+      if (claiming) {
+        if (!c.pristine) {
+          return false;
+        }
+        c.reader = this;
+      } else if (seekPending) {
         seekPending = false;
         c.reader = this;
         VideoIndex.Segment seg = java.util.Objects.requireNonNull(segment);
-        if (seg.startPts() == Long.MIN_VALUE) { // from the start: the index's first packet, exactly
-          org.bytedeco.ffmpeg.avformat.AVIndexEntry first = org.bytedeco.ffmpeg.global.avformat.avformat_index_get_entry(c.stream, 0);
-          if (first == null || first.isNull()
-              || av_seek_frame(c.format, c.streamIndex, first.timestamp(), AVSEEK_FLAG_BACKWARD | AVSEEK_FLAG_ANY) < 0) {
-            throw lostPlace();
-          }
-        } else if (av_seek_frame(c.format, c.streamIndex, seg.startDts(), AVSEEK_FLAG_BACKWARD) < 0) {
+        if (av_seek_frame(c.format, c.streamIndex, seg.startDts(), AVSEEK_FLAG_BACKWARD) < 0) {
           return false;
         }
       } else if (c.reader != this) {
@@ -607,6 +648,7 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
         resume(p);
         logged[0] = null; // the packet read again was reported the first time
       }
+      c.pristine = false;
       long bytes = 0;
       int most = aheadPackets;
       while (ahead.size() < most && bytes < AHEAD_BYTES) {
@@ -661,6 +703,7 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
   }
 
   private IOException lostPlace() {
+    lost = true; // every later read fails too: the demuxer is not where this decoder was
     c.doomed = true;
     reusable = false;
     return new IOException("lost its place in the shared container of " + input.display() + " (" + segment + ")");
@@ -742,6 +785,7 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
     if (shared) {
       ret = readShared(packet);
     } else {
+      c.pristine = false;
       FfmpegLog.reading(c::logged);
       try {
         ret = av_read_frame(c.format, packet);

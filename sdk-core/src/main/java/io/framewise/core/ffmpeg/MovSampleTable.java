@@ -8,6 +8,9 @@ import static org.bytedeco.ffmpeg.global.avformat.avio_read;
 import static org.bytedeco.ffmpeg.global.avformat.avio_seek;
 import static org.bytedeco.ffmpeg.global.avformat.avio_size;
 import static org.bytedeco.ffmpeg.global.avformat.avio_feof;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_H264;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_HEVC;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_MPEG4;
 import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
 
 import org.bytedeco.ffmpeg.avformat.AVIOContext;
@@ -120,7 +123,8 @@ final class MovSampleTable {
   /**
    * Whether decoders may share the container, each seeking back to its own last packet when it reads
    * after another (see {@link ContainerPool}): an MP4/MOV file this class reads (not fragmented, at most
-   * one plain edit), with one sample description (FFmpeg announces a change of description on the
+   * one plain edit), of a codec whose packets FFmpeg's demuxer parses statelessly here (H.264 {@code avc1}
+   * and HEVC {@code hvc1}, parameter sets in the sample description; MPEG-4 part 2), with one sample description (FFmpeg announces a change of description on the
    * packet read after it, which a seek back could hide) and strictly increasing decode times in
    * FFmpeg's index (a seek by decode time then lands on exactly one packet). Reads the moov box's
    * headers through the container's I/O: call it before anyone else reads the container.
@@ -131,6 +135,16 @@ final class MovSampleTable {
     String format = c.format.iformat() == null ? "" : c.format.iformat().name().getString();
     if (!format.startsWith("mov")) {
       return "not MP4/MOV (" + format + ")";
+    }
+    int codec = c.stream.codecpar().codec_id();
+    int tag = c.stream.codecpar().codec_tag();
+    boolean known = codec == AV_CODEC_ID_H264 && tag == tag("avc1") // parameter sets in avcC, not in the stream
+        || codec == AV_CODEC_ID_HEVC && tag == tag("hvc1")
+        || codec == AV_CODEC_ID_MPEG4;
+    if (!known) {
+      // FFmpeg parses some codecs' packets in the demuxer (parameter sets in the stream, full parsing): a seek
+      // back resets that parser mid-way, where reading alone never does
+      return "codec " + c.info.codec() + " (tag 0x" + Integer.toHexString(tag) + ") is not one whose reading resumes exactly";
     }
     int n = avformat_index_get_entries_count(c.stream);
     AVIOContext pb = c.format.pb();
@@ -326,6 +340,11 @@ final class MovSampleTable {
     if (avio_seek(pb, pos, 0) < 0) {
       throw new Unusable("cannot seek to " + pos);
     }
+  }
+
+  /** A codec tag as FFmpeg stores it (first letter in the low byte). */
+  private static int tag(String s) {
+    return s.charAt(0) | (s.charAt(1) << 8) | (s.charAt(2) << 16) | (s.charAt(3) << 24);
   }
 
   private static int fourcc(String s) {

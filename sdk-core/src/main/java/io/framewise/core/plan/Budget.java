@@ -218,6 +218,11 @@ public record Budget(int parallelism, int batch, int window, long budgetBytes, l
     return video.declaredFrames() * SAMPLE_TABLE_BYTES_PER_FRAME;
   }
 
+  /** The sample tables of a segmented job: one shared container, or one per worker. */
+  private static long tables(VideoInfo video, boolean shared, int workers) {
+    return sampleTable(video) * (shared ? 1 : workers);
+  }
+
   /** Decoded yuv420p pictures a decoder holds at once. */
   static long pictures(String codec, long pixels, int threads) {
     long dpb = switch (codec.toLowerCase(Locale.ROOT)) {
@@ -248,6 +253,20 @@ public record Budget(int parallelism, int batch, int window, long budgetBytes, l
    */
   public static Budget plan(Path video, VideoInfo info, ModelInfo model, ModelCost cost, PipelineOptions o, int maxBatch, boolean segmented,
       int plannedWorkers, int segments) {
+    return plan(video, info, model, cost, o, maxBatch, segmented, plannedWorkers, segments, true);
+  }
+
+  /**
+   * Plans the job.
+   *
+   * @param plannedWorkers the workers the model was opened for: fewer workers load a second session
+   *     (another thread count), which is counted
+   * @param segments the segments of a segmented job (no more workers than that run)
+   * @param sharedContainer whether the segment workers share one open container (an MP4/MOV that
+   *     {@code ffmpeg.ContainerPool} shares): its sample table is then counted once, else once per worker
+   */
+  public static Budget plan(Path video, VideoInfo info, ModelInfo model, ModelCost cost, PipelineOptions o, int maxBatch, boolean segmented,
+      int plannedWorkers, int segments, boolean sharedContainer) {
     long budget = budgetOf(o);
     int cores = Runtime.getRuntime().availableProcessors();
     int batch = o.batchSize() > 0 ? Math.min(o.batchSize(), maxBatch) : Math.min(maxBatch, 4);
@@ -262,19 +281,19 @@ public record Budget(int parallelism, int batch, int window, long budgetBytes, l
         parallelism = o.parallelism();
       } else {
         long per = perWorker(info, cost, batch, cores);
-        parallelism = (int) Math.max(1, Math.min(cores, (budget - fixed - sampleTable(info)) / Math.max(1, per)));
+        parallelism = (int) Math.max(1, Math.min(cores, (budget - fixed - (sharedContainer ? sampleTable(info) : 0)) / Math.max(1, per + (sharedContainer ? 0 : sampleTable(info)))));
       }
       parallelism = Math.max(1, Math.min(parallelism, segments));
       if (o.batchSize() == 0) {
-        while (batch > 1 && total(cost, parallelism, perWorker(info, cost, batch, parallelism), plannedWorkers) + sampleTable(info) > budget) {
+        while (batch > 1 && total(cost, parallelism, perWorker(info, cost, batch, parallelism), plannedWorkers) + tables(info, sharedContainer, parallelism) > budget) {
           batch--;
         }
       }
       long per = perWorker(info, cost, batch, parallelism);
-      long need = total(cost, parallelism, per, plannedWorkers) + sampleTable(info);
+      long need = total(cost, parallelism, per, plannedWorkers) + tables(info, sharedContainer, parallelism);
       if (need > budget) {
         long minimum = total(cost, 1, perWorker(info, cost, 1, 1), plannedWorkers) + sampleTable(info);
-        throw tooSmall(video, info, model, cost, o, budget, per, batch, parallelism, need, minimum);
+        throw tooSmall(video, info, model, cost, o, budget, per, batch, parallelism, need, minimum, tables(info, sharedContainer, parallelism));
       }
       b = new Budget(parallelism, batch, parallelism * 2, budget, per, need);
     }
@@ -316,7 +335,7 @@ public record Budget(int parallelism, int batch, int window, long budgetBytes, l
     long need = streamTotal(info, cost, batch, workers, plannedWorkers);
     if (need > budget) {
       throw tooSmall(video, info, model, cost, o, budget, stream(info, cost, batch, workers), batch, workers, need,
-          streamTotal(info, cost, 1, 1, plannedWorkers));
+          streamTotal(info, cost, 1, 1, plannedWorkers), 0);
     }
     return new Budget(workers, batch, 1, budget, stream(info, cost, batch, workers), need);
   }
@@ -327,14 +346,15 @@ public record Budget(int parallelism, int batch, int window, long budgetBytes, l
 
   private static ResourceLimitException tooSmall(Path video, VideoInfo info, ModelInfo model, ModelCost cost, PipelineOptions o,
       long budget, long per,
-      int batch, int parallelism, long need, long minimum) {
+      int batch, int parallelism, long need, long minimum, long tableBytes) {
     return new ResourceLimitException("FW-300", video, String.format(Locale.ROOT,
         "a %dx%d video with model %s (input %dx%d, about %s loaded, %s while loading) needs about %s: %s for the JVM and "
             + "libraries, the model, %s per worker at batch %d x %d worker(s)%s; but %s; raise maxHeap to at least %s%s",
         info.width(), info.height(), model.name(), model.inputWidth(), model.inputHeight(), mib(cost.loadedBytes()),
         mib(cost.loadingBytes()), mib(need),
         mib(FIXED_BYTES), mib(per), batch, parallelism,
-        sampleTable(info) > 0 ? " and " + mib(sampleTable(info)) + " for the sample table of " + info.declaredFrames() + " frames" : "",
+        tableBytes > 0 ? " and " + mib(tableBytes) + " for the sample table of " + info.declaredFrames() + " frames"
+            + (tableBytes > sampleTable(info) ? " (one per worker: the container cannot be shared)" : "") : "",
         budgetText(o, budget), mib(need),
         batch > 1 || parallelism > 1 ? ", or lower batchSize/parallelism (1 worker at batch 1 needs " + mib(minimum) + ")" : "")
         + (cost.loadedBytes() > (long) parallelism * per ? ", or use a smaller model" : ""));

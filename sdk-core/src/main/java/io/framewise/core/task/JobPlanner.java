@@ -47,7 +47,9 @@ public final class JobPlanner {
       maxBatch = probe.maxBatchSize();
       cost = Budget.ModelCost.of(probe, config);
     }
-    Budget budget = Budget.plan(config.video(), index.info(), modelInfo, cost, config.options(), maxBatch, true, planned, segments);
+    boolean shared = config.decoder() instanceof io.framewise.core.FfmpegDecoderProvider
+        && io.framewise.core.ffmpeg.ContainerPool.sharesContainers(index);
+    Budget budget = Budget.plan(config.video(), index.info(), modelInfo, cost, config.options(), maxBatch, true, planned, segments, shared);
     JobFingerprint fingerprint = JobFingerprint.of(config);
     LOG.debug("{}: {} frames in {} segment(s); {} worker(s), batch {}, budget {} MiB ({} MiB per worker)", config.video().getFileName(),
         index.totalFrames(), segments, budget.parallelism(), budget.batch(), budget.budgetBytes() >> 20, budget.perWorkerBytes() >> 20);

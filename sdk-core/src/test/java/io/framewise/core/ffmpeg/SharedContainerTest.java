@@ -50,12 +50,17 @@ class SharedContainerTest {
   private static final SyntheticVideo VIDEO =
       SyntheticVideo.builder().size(160, 96).objectSize(32).frames(300).frameRate(25).gopSize(25).bFrames(2).build();
 
+  private static final SyntheticVideo H264 =
+      SyntheticVideo.builder().size(160, 96).objectSize(32).frames(300).frameRate(25).gopSize(25).codec("libopenh264").build();
+
   @Test
   void interleavedDecoders_shareOneContainer_andGetTheFramesTheyGetAlone() throws IOException {
-    for (Path file : List.of(VIDEO.write(dir.resolve("v.mp4")), VIDEO.writeWithAudio(dir.resolve("va.mp4")))) {
+    for (Path file : List.of(VIDEO.write(dir.resolve("v.mp4")), VIDEO.writeWithAudio(dir.resolve("va.mp4")),
+        H264.writeWithAudio(dir.resolve("h264.mp4")))) {
       FfmpegInput input = FfmpegInput.local(file);
       VideoIndex index = FfmpegIndexer.index(input, chunks(Duration.ofSeconds(1)));
-      List<VideoIndex.Segment> segs = index.segments(); // segment 0 too: it is sought to the first packet
+      assertThat(ContainerPool.sharesContainers(index)).as("the budget counts one sample table").isTrue();
+      List<VideoIndex.Segment> segs = index.segments(); // segment 0 too: it takes the first turn of the index's container
       assertThat(segs).as(file.toString()).hasSizeGreaterThanOrEqualTo(5);
       long sharedBefore = ContainerPool.SHARED.sharedCount();
 
@@ -122,10 +127,33 @@ class SharedContainerTest {
   }
 
   @Test
+  void segmentZero_afterAnotherDecoderRead_readsAContainerOfItsOwn() throws IOException {
+    Path file = VIDEO.writeWithAudio(dir.resolve("late.mp4"));
+    FfmpegInput input = FfmpegInput.local(file);
+    VideoIndex index = FfmpegIndexer.index(input, chunks(Duration.ofSeconds(1)));
+    VideoIndex.Segment zero = index.segments().get(0);
+    VideoIndex.Segment three = index.segments().get(3);
+    List<String> zeroShared = new ArrayList<>();
+    try (FfmpegVideoDecoder d3 = FfmpegVideoDecoder.openSegment(input, index, three, false)) {
+      assertThat(d3.next().index()).isEqualTo(three.firstFrameId()); // the container is read: no longer as opened
+      try (FfmpegVideoDecoder d0 = FfmpegVideoDecoder.openSegment(input, index, zero, false)) {
+        VideoFrame f;
+        while ((f = d0.next()) != null) {
+          zeroShared.add(digest(f));
+          d3.next();
+        }
+      }
+    }
+    VideoIndex copy = new VideoIndex(index.info(), index.totalFrames(), index.basePts(), index.segments(), index.damaged());
+    assertThat(zeroShared).hasSize((int) zero.frameCount()).isEqualTo(alone(input, copy, zero));
+  }
+
+  @Test
   void matroska_isLentToOneDecoderAtATime() throws IOException {
     Path file = VIDEO.write(dir.resolve("v.mkv"));
     FfmpegInput input = FfmpegInput.local(file);
     VideoIndex index = FfmpegIndexer.index(input, chunks(Duration.ofSeconds(1)));
+    assertThat(ContainerPool.sharesContainers(index)).isFalse();
     long sharedBefore = ContainerPool.SHARED.sharedCount();
     VideoIndex.Segment a = index.segments().get(2);
     VideoIndex.Segment b = index.segments().get(3);

@@ -68,6 +68,12 @@ class BudgetTest {
     assertThat(long2.estimateBytes()).isEqualTo(Budget.FIXED_BYTES + 10 * MIB + 2 * long2.perWorkerBytes() + table);
     assertThat(long1.estimateBytes()).isEqualTo(Budget.FIXED_BYTES + 10 * MIB + long1.perWorkerBytes() + table);
     assertThat(long2.estimateBytes() - short2.estimateBytes()).isEqualTo((4_201_200L - 300_600) * Budget.SAMPLE_TABLE_BYTES_PER_FRAME);
+    // an MP4 whose container cannot be shared: one table per worker
+    Budget unshared = Budget.plan(VIDEO, longMp4, MODEL, c, two, 1, true, 2, 2334, false);
+    assertThat(unshared.estimateBytes() - long2.estimateBytes()).isEqualTo(table);
+    assertThatThrownBy(() -> Budget.plan(VIDEO, longMp4, MODEL, c, options(DataSize.ofGibibytes(1), 2, 1), 1, true, 2, 2334, false))
+        .isInstanceOf(ResourceLimitException.class)
+        .hasMessageContaining("one per worker: the container cannot be shared");
     // an unchunked job holds its one container too
     assertThat(Budget.stream(longMp4, c, 1, 1) - Budget.stream(shortMp4, c, 1, 1)).isEqualTo((4_201_200L - 300_600) * 128);
     // 4.2 million frames fit the CLI's default 1 GiB with two workers (they were refused: 192 bytes a frame per worker)
