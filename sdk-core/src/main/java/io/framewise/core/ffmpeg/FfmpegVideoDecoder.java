@@ -166,6 +166,8 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
   private boolean claiming;
   /** A turn could not find this decoder's place again. */
   private boolean lost;
+  /** Left a shared container for one of its own (closed, not kept, at the end). */
+  private boolean detached;
 
   private record Ahead(AVPacket packet, @Nullable String demuxError) {}
 
@@ -568,6 +570,7 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
     }
     ContainerPool.SHARED.give(c, java.util.Objects.requireNonNull(poolIndex));
     shared = false;
+    detached = true; // the fresh container is closed at the end, not kept: the shared one serves the others
     c = fresh;
   }
 
@@ -1087,7 +1090,7 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
         c.doomed = true;
       }
       ContainerPool.SHARED.give(c, java.util.Objects.requireNonNull(poolIndex));
-    } else if (poolIndex != null && reusable && c.takeDemuxError() == null) {
+    } else if (poolIndex != null && reusable && !detached && c.takeDemuxError() == null) {
       ContainerPool.SHARED.give(c, poolIndex);
     } else {
       c.close();
