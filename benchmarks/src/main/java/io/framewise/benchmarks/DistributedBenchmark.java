@@ -143,8 +143,7 @@ final class DistributedBenchmark {
   /** Starts worker processes (timed from when they wait for tasks) and times one submit in this JVM. */
   private static long timeSubmit(String bootstrap, String name, Path store, Path video, Path model, Duration chunk, int workers)
       throws Exception {
-    TaskLogSettings s = new TaskLogSettings(bootstrap, "bench." + name + ".tasks", "bench." + name + ".events", "bench." + name + ".workers",
-        Duration.ofSeconds(30), 3, 4, java.util.Map.of(), java.util.Map.of());
+    TaskLogSettings s = settings(bootstrap, name);
     new TaskLog(s).prepare();
     List<Process> procs = new ArrayList<>();
     List<Path> logs = new ArrayList<>();
@@ -157,16 +156,7 @@ final class DistributedBenchmark {
         procs.add(b.start());
         logs.add(log);
       }
-      for (Path log : logs) {
-        long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (!Files.exists(log) || !Files.readString(log).contains("waiting for tasks")) {
-          if (System.nanoTime() > end) {
-            throw new IllegalStateException("worker did not start: " + log);
-          }
-          Thread.sleep(100);
-        }
-      }
-      Thread.sleep(6000); // the share group's assignment reaches every member (5 s heartbeat)
+      awaitWorkers(logs);
       DistributedEngine engine = DistributedEngine.onStore(new TaskLog(s), store);
       long t0 = System.nanoTime();
       try (VideoDetector d = VideoDetector.builder().engine(engine).build()) {
@@ -184,6 +174,26 @@ final class DistributedBenchmark {
     }
   }
 
+  /** The topics and share group of one benchmark run named {@code name}. */
+  static TaskLogSettings settings(String bootstrap, String name) {
+    return new TaskLogSettings(bootstrap, "bench." + name + ".tasks", "bench." + name + ".events", "bench." + name + ".workers",
+        Duration.ofSeconds(30), 3, 4, java.util.Map.of(), java.util.Map.of());
+  }
+
+  /** Waits until every worker process logged that it waits for tasks, then for the share group to assign them all. */
+  static void awaitWorkers(List<Path> logs) throws IOException, InterruptedException {
+    for (Path log : logs) {
+      long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+      while (!Files.exists(log) || !Files.readString(log).contains("waiting for tasks")) {
+        if (System.nanoTime() > end) {
+          throw new IllegalStateException("worker did not start: " + log);
+        }
+        Thread.sleep(100);
+      }
+    }
+    Thread.sleep(6000); // the share group's assignment reaches every member (5 s heartbeat)
+  }
+
   /** A worker process of the benchmark. */
   static int worker(Args args) {
     String bootstrap = args.required("bootstrap");
@@ -191,8 +201,7 @@ final class DistributedBenchmark {
     Path store = Path.of(args.required("store"));
     args.done();
     System.setProperty("org.slf4j.simpleLogger.log.io.framewise.distributed", "info");
-    TaskLogSettings s = new TaskLogSettings(bootstrap, "bench." + name + ".tasks", "bench." + name + ".events", "bench." + name + ".workers",
-        Duration.ofSeconds(30), 3, 4, java.util.Map.of(), java.util.Map.of());
+    TaskLogSettings s = settings(bootstrap, name);
     Worker w = new Worker(new TaskLog(s), SegmentTaskExecutor.onStore(store, InputPolicy.localFiles()), name + "-" + ProcessHandle.current().pid());
     Runtime.getRuntime().addShutdownHook(new Thread(w::stop));
     w.run();

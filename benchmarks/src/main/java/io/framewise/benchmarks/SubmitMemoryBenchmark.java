@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -53,16 +52,7 @@ final class SubmitMemoryBenchmark {
         names.add("worker " + (i + 1));
         logs.add(log);
       }
-      for (Path log : logs) {
-        long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (!Files.exists(log) || !Files.readString(log).contains("waiting for tasks")) {
-          if (System.nanoTime() > end) {
-            throw new IllegalStateException("worker did not start: " + log);
-          }
-          Thread.sleep(100);
-        }
-      }
-      Thread.sleep(6000); // the share group's assignment reaches every member (5 s heartbeat)
+      DistributedBenchmark.awaitWorkers(logs);
       Path submitLog = dir.resolve(name + "-submit.log");
       long t0 = System.nanoTime();
       Process submit = child(xmx, submitLog, "submit-memory-child", "--bootstrap", bootstrap, "--name", name, "--store", store.toString(),
@@ -118,8 +108,7 @@ final class SubmitMemoryBenchmark {
   }
 
   private static TaskLogSettings settings(String bootstrap, String name) {
-    return new TaskLogSettings(bootstrap, "bench." + name + ".tasks", "bench." + name + ".events", "bench." + name + ".workers",
-        Duration.ofSeconds(30), 3, 4, Map.of(), Map.of());
+    return DistributedBenchmark.settings(bootstrap, name); // the topics distributed-worker reads
   }
 
   private static Process child(String xmx, Path log, String... command) throws IOException {
