@@ -389,6 +389,16 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
       return e;
     }
 
+    /** Records whether decoders can share this container, judged by {@link MovSampleTable#read} from its own walk. */
+    synchronized void judged(@Nullable String why) {
+      if (resumable == null) {
+        resumable = why == null;
+        if (why != null) {
+          LOG.debug("{}: one decoder at a time: {}", input.display(), why);
+        }
+      }
+    }
+
     /** Whether decoders can share this container ({@link MovSampleTable#shareable}); checked once, by its only user. */
     synchronized boolean shareable() {
       if (resumable == null) {

@@ -63,43 +63,33 @@ final class MovSampleTable {
    *     may then hold part of the samples and must be dropped)
    */
   static @Nullable String read(FfmpegVideoDecoder.Container c, FfmpegIndexer.Plan plan) {
-    String format = c.format.iformat() == null ? "" : c.format.iformat().name().getString();
-    if (!format.startsWith("mov")) {
-      return "not MP4/MOV (" + format + "): no sample table";
-    }
-    int n = avformat_index_get_entries_count(c.stream);
-    if (n <= 0) {
-      return "FFmpeg's index of the video stream is empty";
-    }
-    AVIOContext pb = c.format.pb();
-    if (pb == null || pb.isNull()) {
-      return "no I/O context";
-    }
-    long fileSize = avio_size(pb);
-    if (fileSize <= 0) {
-      return "the input's size is unknown, so sample positions cannot be checked";
-    }
     Track t;
     try {
-      t = findTrack(pb, fileSize, c.stream.id());
+      t = videoTrack(c, ": no sample table");
     } catch (Unusable e) {
       return e.getMessage();
     }
-    if (t.sampleCount != n) {
-      return "the sample table holds " + t.sampleCount + " samples, FFmpeg's index " + n + " (edit list or damage)";
-    }
+    int n = t.entries;
+    AVIOContext pb = t.pb;
+    long fileSize = t.fileSize;
     CttsReader ctts = t.cttsEntries < 0 ? null : new CttsReader(pb, t.cttsPos, t.cttsEntries);
     AVIndexEntry e = avformat_index_get_entry(c.stream, 0);
     if (e == null || e.isNull()) {
       return "FFmpeg's index of the video stream is empty";
     }
     try {
+      long lastDts = Long.MIN_VALUE;
+      int notIncreasing = -1;
       for (int i = 0; i < n; i++) {
         e.position(i);
         long pos = e.pos();
         int size = e.size();
         int flags = e.flags();
         long dts = e.timestamp();
+        if (notIncreasing < 0 && (dts == AV_NOPTS_VALUE || dts <= lastDts)) {
+          notIncreasing = i;
+        }
+        lastDts = dts;
         long offset = ctts == null ? 0 : ctts.next();
         if (pos < 0 || size < 0 || pos + size > fileSize) {
           return "sample " + i + " lies beyond the end of the file (" + pos + " + " + size + " > " + fileSize + "): truncated?";
@@ -112,12 +102,43 @@ final class MovSampleTable {
       if (ctts != null) {
         ctts.checkEnd();
       }
+      // whether decoders may share the container, from this same walk (a second one would read the moov again)
+      String why = codecWhy(c);
+      if (why == null) {
+        why = sharingWhy(t, notIncreasing);
+      }
+      c.judged(why);
     } catch (Unusable u) {
       return u.getMessage();
     } finally {
       e.position(0);
     }
     return null;
+  }
+
+  /** Null when the codec's packets survive a seek back in FFmpeg's demuxer (and the input is local), else why not. */
+  private static @Nullable String codecWhy(FfmpegVideoDecoder.Container c) {
+    if (c.input.path() == null) {
+      // over HTTP every seek back is a new range request, each abandoned one over-reading what the socket holds:
+      // remote inputs keep a container per worker (more memory, the bytes of design 0013 section 2)
+      return "a remote input";
+    }
+    int codec = c.stream.codecpar().codec_id();
+    int tag = c.stream.codecpar().codec_tag();
+    boolean known = codec == AV_CODEC_ID_H264 && tag == tag("avc1") // parameter sets in avcC, not in the stream
+        || codec == AV_CODEC_ID_HEVC && tag == tag("hvc1")
+        || codec == AV_CODEC_ID_MPEG4;
+    // FFmpeg parses some codecs' packets in the demuxer (parameter sets in the stream, full parsing): a seek
+    // back resets that parser mid-way, where reading alone never does
+    return known ? null : "codec " + c.info.codec() + " (tag 0x" + Integer.toHexString(tag) + ") is not one whose reading resumes exactly";
+  }
+
+  /** Null when the track's walk and index allow a seek back to land exactly, else why not. */
+  private static @Nullable String sharingWhy(Track t, int notIncreasing) {
+    if (t.sampleDescriptions != 1) {
+      return t.sampleDescriptions + " sample descriptions";
+    }
+    return notIncreasing < 0 ? null : "decode times do not strictly increase at sample " + notIncreasing;
   }
 
   /**
@@ -136,55 +157,69 @@ final class MovSampleTable {
     if (!format.startsWith("mov")) {
       return "not MP4/MOV (" + format + ")";
     }
-    int codec = c.stream.codecpar().codec_id();
-    int tag = c.stream.codecpar().codec_tag();
-    boolean known = codec == AV_CODEC_ID_H264 && tag == tag("avc1") // parameter sets in avcC, not in the stream
-        || codec == AV_CODEC_ID_HEVC && tag == tag("hvc1")
-        || codec == AV_CODEC_ID_MPEG4;
-    if (!known) {
-      // FFmpeg parses some codecs' packets in the demuxer (parameter sets in the stream, full parsing): a seek
-      // back resets that parser mid-way, where reading alone never does
-      return "codec " + c.info.codec() + " (tag 0x" + Integer.toHexString(tag) + ") is not one whose reading resumes exactly";
-    }
-    int n = avformat_index_get_entries_count(c.stream);
-    AVIOContext pb = c.format.pb();
-    if (n <= 0 || pb == null || pb.isNull()) {
-      return "no index or no I/O context";
-    }
-    long fileSize = avio_size(pb);
-    if (fileSize <= 0) {
-      return "the input's size is unknown";
+    String codecWhy = codecWhy(c);
+    if (codecWhy != null) {
+      return codecWhy;
     }
     Track t;
     try {
-      t = findTrack(pb, fileSize, c.stream.id());
+      t = videoTrack(c, "");
     } catch (Unusable e) {
       return e.getMessage();
     }
-    if (t.sampleDescriptions != 1) {
-      return t.sampleDescriptions + " sample descriptions";
-    }
-    if (t.sampleCount != n) {
-      return "the sample table holds " + t.sampleCount + " samples, FFmpeg's index " + n;
-    }
+    int n = t.entries;
     AVIndexEntry e = avformat_index_get_entry(c.stream, 0);
     if (e == null || e.isNull()) {
       return "FFmpeg's index of the video stream is empty";
     }
+    int notIncreasing = -1;
     try {
       long last = Long.MIN_VALUE;
-      for (int i = 0; i < n; i++) {
+      for (int i = 0; i < n && notIncreasing < 0; i++) {
         e.position(i);
         long dts = e.timestamp();
         if (dts == AV_NOPTS_VALUE || dts <= last) {
-          return "decode times do not strictly increase at sample " + i;
+          notIncreasing = i;
         }
         last = dts;
       }
     } finally {
       e.position(0);
     }
-    return null;
+    return sharingWhy(t, notIncreasing);
+  }
+
+  /**
+   * The video track of an MP4/MOV container with an index and a known size, walked: its sample count
+   * agrees with FFmpeg's index.
+   *
+   * @param notMov what to add to the reason when the container is not MP4/MOV
+   */
+  private static Track videoTrack(FfmpegVideoDecoder.Container c, String notMov) throws Unusable {
+    String format = c.format.iformat() == null ? "" : c.format.iformat().name().getString();
+    if (!format.startsWith("mov")) {
+      throw new Unusable("not MP4/MOV (" + format + ")" + notMov);
+    }
+    int n = avformat_index_get_entries_count(c.stream);
+    if (n <= 0) {
+      throw new Unusable("FFmpeg's index of the video stream is empty");
+    }
+    AVIOContext pb = c.format.pb();
+    if (pb == null || pb.isNull()) {
+      throw new Unusable("no I/O context");
+    }
+    long fileSize = avio_size(pb);
+    if (fileSize <= 0) {
+      throw new Unusable("the input's size is unknown, so sample positions cannot be checked");
+    }
+    Track t = findTrack(pb, fileSize, c.stream.id());
+    if (t.sampleCount != n) {
+      throw new Unusable("the sample table holds " + t.sampleCount + " samples, FFmpeg's index " + n + " (edit list or damage)");
+    }
+    t.entries = n;
+    t.pb = pb;
+    t.fileSize = fileSize;
+    return t;
   }
 
   /** What the walk found about the video track. */
@@ -194,6 +229,9 @@ final class MovSampleTable {
     long cttsPos;
     long cttsEntries = -1;
     long sampleDescriptions = -1;
+    int entries;
+    @Nullable AVIOContext pb;
+    long fileSize;
   }
 
   private static Track findTrack(AVIOContext pb, long fileSize, int trackId) throws Unusable {

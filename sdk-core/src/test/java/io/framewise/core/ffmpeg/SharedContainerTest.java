@@ -149,6 +149,23 @@ class SharedContainerTest {
   }
 
   @Test
+  void aRemoteMp4_isLentToOneDecoderAtATime_soNoTurnCostsARangeRequest() throws IOException {
+    Path file = VIDEO.write(dir.resolve("remote.mp4"));
+    try (io.framewise.testkit.RangeServer server = new io.framewise.testkit.RangeServer(file, "/remote.mp4")) {
+      FfmpegInput input = FfmpegInput.remote(new io.framewise.spi.RemoteVideo(server.uri(null), java.util.Set.of("http")));
+      VideoIndex index = FfmpegIndexer.index(input, chunks(Duration.ofSeconds(1)));
+      assertThat(ContainerPool.sharesContainers(index)).isFalse();
+      long sharedBefore = ContainerPool.SHARED.sharedCount();
+      try (FfmpegVideoDecoder a = FfmpegVideoDecoder.openSegment(input, index, index.segments().get(2), false);
+          FfmpegVideoDecoder b = FfmpegVideoDecoder.openSegment(input, index, index.segments().get(3), false)) {
+        assertThat(a.next().index()).isEqualTo(index.segments().get(2).firstFrameId());
+        assertThat(b.next().index()).isEqualTo(index.segments().get(3).firstFrameId());
+      }
+      assertThat(ContainerPool.SHARED.sharedCount()).isEqualTo(sharedBefore);
+    }
+  }
+
+  @Test
   void matroska_isLentToOneDecoderAtATime() throws IOException {
     Path file = VIDEO.write(dir.resolve("v.mkv"));
     FfmpegInput input = FfmpegInput.local(file);
