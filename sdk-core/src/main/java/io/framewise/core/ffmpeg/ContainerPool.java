@@ -117,15 +117,10 @@ public final class ContainerPool {
    * use (one more user), else an idle one, else null: the caller then opens one and hands it to
    * {@link #opened} (or calls {@link #openFailed}), while other callers for the same input and index
    * wait for it. Whether the container returned is shared is {@link FfmpegVideoDecoder.Container#shared}.
-   */
-  FfmpegVideoDecoder.@Nullable Container take(FfmpegInput input, VideoIndex index) {
-    return take(input, index, false);
-  }
-
-  /**
-   * {@link #take(FfmpegInput, VideoIndex)}; {@code sharedOnly}: for a decoder that reads from the start
-   * of the input, which a lent container (positioned anywhere, and not resumable exactly) cannot serve:
-   * an idle container that turns out not shareable stays idle, and null is returned.
+   *
+   * @param sharedOnly for a decoder that reads from the start of the input, which a lent container
+   *     (positioned anywhere) cannot serve: an idle container that turns out not shareable stays idle,
+   *     and null is returned
    */
   FfmpegVideoDecoder.@Nullable Container take(FfmpegInput input, VideoIndex index, boolean sharedOnly) {
     closeIdle();
