@@ -402,13 +402,9 @@ public final class FfmpegVideoDecoder implements VideoDecoder {
     /** Whether decoders can share this container ({@link MovSampleTable#shareable}); checked once, by its only user. */
     synchronized boolean shareable() {
       if (resumable == null) {
-        String why = MovSampleTable.shareable(this);
-        resumable = why == null;
-        if (why != null) {
-          LOG.debug("{}: one decoder at a time: {}", input.display(), why);
-        }
+        judged(MovSampleTable.shareable(this));
       }
-      return resumable;
+      return java.util.Objects.requireNonNull(resumable);
     }
 
     static Container open(Path path) {

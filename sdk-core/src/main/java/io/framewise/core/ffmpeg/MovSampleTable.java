@@ -103,7 +103,7 @@ final class MovSampleTable {
         ctts.checkEnd();
       }
       // whether decoders may share the container, from this same walk (a second one would read the moov again)
-      String why = codecWhy(c);
+      String why = readerWhy(c);
       if (why == null) {
         why = sharingWhy(t, notIncreasing);
       }
@@ -117,7 +117,7 @@ final class MovSampleTable {
   }
 
   /** Null when the codec's packets survive a seek back in FFmpeg's demuxer (and the input is local), else why not. */
-  private static @Nullable String codecWhy(FfmpegVideoDecoder.Container c) {
+  private static @Nullable String readerWhy(FfmpegVideoDecoder.Container c) {
     if (c.input.path() == null) {
       // over HTTP every seek back is a new range request, each abandoned one over-reading what the socket holds:
       // remote inputs keep a container per worker (more memory, the bytes of design 0013 section 2)
@@ -153,13 +153,9 @@ final class MovSampleTable {
    * @return null when shareable, else why not
    */
   static @Nullable String shareable(FfmpegVideoDecoder.Container c) {
-    String format = c.format.iformat() == null ? "" : c.format.iformat().name().getString();
-    if (!format.startsWith("mov")) {
-      return "not MP4/MOV (" + format + ")";
-    }
-    String codecWhy = codecWhy(c);
-    if (codecWhy != null) {
-      return codecWhy;
+    String readerWhy = readerWhy(c);
+    if (readerWhy != null) {
+      return readerWhy;
     }
     Track t;
     try {
