@@ -52,8 +52,6 @@ public final class ContainerPool {
   private final java.util.ArrayList<FfmpegVideoDecoder.Container> shared = new java.util.ArrayList<>();
   /** Inputs and indexes for which a decoder is opening (or checking) a container the others wait for. */
   private final java.util.ArrayList<Key> opening = new java.util.ArrayList<>();
-  /** Inputs and indexes whose containers turned out not shareable: nobody waits for them (the last 16). */
-  private final ArrayDeque<Key> exclusive = new ArrayDeque<>();
   private final AtomicLong reused = new AtomicLong();
   private final AtomicLong sharedTakes = new AtomicLong();
   /** The context whose timer holds the next sweep, or null when none is pending. */
@@ -66,8 +64,8 @@ public final class ContainerPool {
 
   private record Idle(FfmpegVideoDecoder.Container container, VideoIndex index, long since) {}
 
-  /** An input and an index, the index compared by identity (and, for an open in progress, who opens it). */
-  private record Key(String url, VideoIndex index, @Nullable Thread opener) {
+  /** An open in progress: the input, the index (compared by identity) and the thread that opens it. */
+  private record Key(String url, VideoIndex index, Thread opener) {
     boolean is(String u, VideoIndex i) {
       return index == i && url.equals(u);
     }
@@ -148,8 +146,8 @@ public final class ContainerPool {
         if (candidate != null) {
           break;
         }
-        if (exclusive.stream().anyMatch(k -> k.is(url, index))) {
-          return null;
+        if (Boolean.FALSE.equals(VERDICTS.get(index))) {
+          return null; // its containers are lent whole: nobody waits for another's open
         }
         if (opening.stream().noneMatch(k -> k.is(url, index))) {
           opening.add(new Key(url, index, Thread.currentThread()));
@@ -193,12 +191,8 @@ public final class ContainerPool {
           c.shared = true;
           c.poolIndex = index;
           shared.add(c);
-        } else if (exclusive.stream().noneMatch(k -> k.is(c.input.url(), index))) {
-          exclusive.addLast(new Key(c.input.url(), index, null));
-          if (exclusive.size() > 16) {
-            exclusive.pollFirst();
-          }
         }
+        VERDICTS.putIfAbsent(index, share);
         notifyAll();
       }
     }
@@ -251,7 +245,10 @@ public final class ContainerPool {
     }
   }
 
-  /** Whether the input planned by an index turned out shareable, by index (equal indexes plan equal content). */
+  /**
+   * Whether the input planned by an index turned out shareable, by index (equal indexes plan equal
+   * content): for the budget, and so that nobody waits for another's open of an input lent whole.
+   */
   private static final java.util.Map<VideoIndex, Boolean> VERDICTS = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
   /** Records whether the container an index was planned from can be shared (checked now, before anyone reads it). */
